@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is paymux's configuration, read from the environment.
+type config struct {
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	BaseURL        string
+	MasterKey      string
+	LogLevel       slog.Level
+	LogFormat      string
+	SandboxLatency time.Duration
+	SandboxSettle  time.Duration
+	PaymentExpiry  time.Duration
+}
+
+// envDoc documents every setting; serve -h and the README show it.
+const envDoc = `Configuration (environment variables):
+  PAYMUX_ADDR                   listen address                       (default 127.0.0.1:8080)
+  PAYMUX_DATA_DIR               data directory: SQLite file, dev master key
+                                                                     (default ./paymux-data)
+  PAYMUX_DATABASE_URL           postgres://… to use PostgreSQL instead of SQLite
+  PAYMUX_BASE_URL               public URL of this paymux, for links and provider
+                                callbacks                            (default http://PAYMUX_ADDR)
+  PAYMUX_MASTER_KEY             32-byte key (64 hex digits) sealing secrets at rest;
+                                unset: generated into PAYMUX_DATA_DIR/master.key
+                                (development only: set it in production)
+  PAYMUX_LOG_LEVEL              debug, info, warn, error              (default info)
+  PAYMUX_LOG_FORMAT             text or json                          (default text)
+  PAYMUX_SANDBOX_LATENCY        added to every sandbox provider call  (default 0)
+  PAYMUX_SANDBOX_SETTLE_AFTER   when pm_card_processing settles       (default 5s)
+  PAYMUX_PAYMENT_EXPIRY         when an unpaid payment expires        (default 24h)
+Durations use Go syntax: 250ms, 5s, 24h.
+`
+
+func loadConfig() (config, error) {
+	c := config{
+		Addr:        env("PAYMUX_ADDR", "127.0.0.1:8080"),
+		DataDir:     env("PAYMUX_DATA_DIR", "paymux-data"),
+		DatabaseURL: os.Getenv("PAYMUX_DATABASE_URL"),
+		BaseURL:     strings.TrimRight(os.Getenv("PAYMUX_BASE_URL"), "/"),
+		MasterKey:   os.Getenv("PAYMUX_MASTER_KEY"),
+		LogFormat:   env("PAYMUX_LOG_FORMAT", "text"),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("PAYMUX_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("PAYMUX_LOG_LEVEL: use debug, info, warn or error: %w", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("PAYMUX_LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, fmt.Errorf("PAYMUX_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)")
+	}
+	var err error
+	if c.SandboxLatency, err = duration("PAYMUX_SANDBOX_LATENCY", 0); err != nil {
+		return c, err
+	}
+	if c.SandboxSettle, err = duration("PAYMUX_SANDBOX_SETTLE_AFTER", 5*time.Second); err != nil {
+		return c, err
+	}
+	if c.PaymentExpiry, err = duration("PAYMUX_PAYMENT_EXPIRY", 24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.PaymentExpiry <= 0 {
+		return c, fmt.Errorf("PAYMUX_PAYMENT_EXPIRY must be positive")
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	return c, nil
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func duration(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s=%q is not a duration such as 250ms, 5s or 24h", name, v)
+	}
+	return d, nil
+}
+
+func (c config) logger(w *os.File) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (c config) sqlitePath() string { return filepath.Join(c.DataDir, "paymux.db") }

@@ -1,0 +1,112 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/payment"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusRecorder remembers the status code for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// withBasics gives every response a Request-Id, turns panics into 500s and logs the
+// request. It never logs bodies or headers: they may hold keys or personal data.
+func (s *Server) withBasics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := "req_" + payment.RandomString(16)
+		w.Header().Set("Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.writeError(rec, r, fmt.Errorf("panic: %v", p))
+			}
+			s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// handlerFunc is an authenticated API handler.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *engine.Principal)
+
+// secret authenticates a secret API key; publishable keys are refused with a
+// message saying why.
+func (s *Server) secret(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := bearer(r)
+		if !ok {
+			s.writeError(w, r, payment.Errorf(payment.KindUnauthorized, payment.CodeAPIKeyMissing,
+				"no API key: send it as \"Authorization: Bearer sk_test_…\""))
+			return
+		}
+		p, err := s.eng.Authenticate(r.Context(), raw)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if p.Kind != "secret" {
+			s.writeError(w, r, payment.Errorf(payment.KindForbidden, payment.CodePublishableKey,
+				"this endpoint needs a secret key (sk_test_… or sk_live_…): publishable keys (pk_…) are only for the checkout and paymux.js"))
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(tok) != "" {
+		return strings.TrimSpace(tok), true
+	}
+	// Stripe-style Basic auth with the key as user name, for clients that send it so.
+	if user, _, ok := r.BasicAuth(); ok && user != "" {
+		return user, true
+	}
+	return "", false
+}
+
+func (s *Server) unknownRoute(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, &payment.Error{Kind: payment.KindNotFound, Code: "route_not_found",
+		Message: fmt.Sprintf("no API route %s %s: see %s/docs for the API", r.Method, r.URL.Path, s.eng.Config().BaseURL)})
+}

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paymux/paymux/internal/payment"
+	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/store"
+)
+
+// DefaultTestProvider is used in test mode when a confirm names no provider.
+const DefaultTestProvider = "sandbox"
+
+// SealCredentials encrypts a connection's credentials, bound to its id.
+func (e *Engine) SealCredentials(connectionID string, creds map[string]string) ([]byte, error) {
+	b, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
+	return e.box.Seal(b, []byte(connectionID)), nil
+}
+
+// ResolveConnection decrypts a stored connection into what a connector needs.
+func (e *Engine) ResolveConnection(c *store.Connection) (provider.Connection, error) {
+	creds := map[string]string{}
+	if len(c.Credentials) > 0 {
+		pt, err := e.box.Open(c.Credentials, []byte(c.ID))
+		if err != nil {
+			return provider.Connection{}, fmt.Errorf("connection %s: %w", c.ID, err)
+		}
+		if err := json.Unmarshal(pt, &creds); err != nil {
+			return provider.Connection{}, fmt.Errorf("connection %s credentials: %w", c.ID, err)
+		}
+	}
+	return provider.Connection{ID: c.ID, MerchantID: c.MerchantID, Livemode: c.Livemode,
+		Provider: c.Provider, Credentials: creds, BaseURL: c.BaseURL}, nil
+}
+
+// ConnectionByID loads and decrypts a connection by id.
+func (e *Engine) ConnectionByID(ctx context.Context, id string) (provider.Connection, error) {
+	c, err := e.store.GetConnection(ctx, id)
+	if err != nil {
+		return provider.Connection{}, notFound(err, "provider connection", id)
+	}
+	return e.ResolveConnection(c)
+}
+
+// bound is a connector with the connection and capabilities it serves.
+type bound struct {
+	conn provider.Connection
+	reg  provider.Registration
+	provider.Connector
+}
+
+// connectorFor finds the merchant's enabled connection to name in the scope's mode.
+func (e *Engine) connectorFor(ctx context.Context, s store.Scope, name string) (*bound, error) {
+	if name == "" {
+		if s.Livemode {
+			return nil, payment.Invalid("provider", payment.CodeParameterMissing,
+				"provider is required in live mode: name one of your live provider connections, e.g. \"stripe\"")
+		}
+		name = DefaultTestProvider
+	}
+	reg, ok := e.providers.Lookup(name)
+	if !ok {
+		return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
+			"unknown provider %q: use one of %s", name, strings.Join(e.providers.Names(), ", "))
+	}
+	if reg.Capabilities.TestOnly && s.Livemode {
+		return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
+			"the %s provider takes test payments only: use a test key (sk_test_…) or a live provider", name)
+	}
+	c, err := e.store.ConnectionFor(ctx, s, name)
+	if errors.Is(err, store.ErrNotFound) {
+		mode := "test"
+		if s.Livemode {
+			mode = "live"
+		}
+		return nil, payment.Errorf(payment.KindUnprocessable, payment.CodeProviderNotEnabled,
+			"no enabled %s connection in %s mode: add one with POST /v1/provider_connections", name, mode)
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return e.bind(reg, c)
+}
+
+// connectorOf rebuilds the connector a payment was confirmed through.
+func (e *Engine) connectorOf(ctx context.Context, connectionID string) (*bound, error) {
+	c, err := e.store.GetConnection(ctx, connectionID)
+	if err != nil {
+		return nil, notFound(err, "provider connection", connectionID)
+	}
+	reg, ok := e.providers.Lookup(c.Provider)
+	if !ok {
+		return nil, fmt.Errorf("connection %s names provider %q, which this binary does not offer", c.ID, c.Provider)
+	}
+	return e.bind(reg, c)
+}
+
+func (e *Engine) bind(reg provider.Registration, c *store.Connection) (*bound, error) {
+	conn, err := e.ResolveConnection(c)
+	if err != nil {
+		return nil, err
+	}
+	cn, err := reg.New(conn)
+	if err != nil {
+		return nil, fmt.Errorf("build %s connector: %w", reg.Name, err)
+	}
+	return &bound{conn: conn, reg: reg, Connector: cn}, nil
+}
+
+// providerErr turns a connector failure into the API's provider_error.
+func providerErr(err error) error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		code := pe.Code
+		if code == "" {
+			code = payment.CodeProviderError
+		}
+		return &payment.Error{Kind: payment.KindProvider, Code: code,
+			Message: fmt.Sprintf("%s answered: %s", pe.Provider, pe.Message), Err: err}
+	}
+	if errors.Is(err, provider.ErrNotSupported) {
+		return payment.Errorf(payment.KindUnprocessable, payment.CodeProviderError, "the provider does not support this operation")
+	}
+	var ce *payment.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &payment.Error{Kind: payment.KindProvider, Code: payment.CodeProviderUnavailable,
+		Message: "the payment provider could not be reached; retry shortly", Err: err}
+}

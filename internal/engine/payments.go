@@ -1,0 +1,344 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paymux/paymux/internal/payment"
+	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/store"
+)
+
+// Job kinds the engine enqueues and works.
+const (
+	JobReconcilePayment = "payment.reconcile"
+	JobSubmitRefund     = "refund.submit"
+	JobExpireSweep      = "payment.expire_sweep"
+	JobPurgeIdempotency = "idempotency.purge"
+)
+
+// CreatePayment creates a payment awaiting a payment method.
+func (e *Engine) CreatePayment(ctx context.Context, actor payment.Actor, s store.Scope, params payment.CreateParams) (*payment.Payment, error) {
+	p, err := payment.NewPayment(payment.NewID(payment.PrefixPayment), s.MerchantID, s.Livemode, params, e.now(), e.cfg.PaymentExpiry)
+	if err != nil {
+		return nil, err
+	}
+	p.CheckoutURL = e.cfg.BaseURL + "/pay/" + p.ID
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		if err := tx.InsertPayment(ctx, p); err != nil {
+			return nil, err
+		}
+		return p, e.recordPayment(ctx, tx, actor, payment.EventPaymentCreated, p, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// GetPayment reads one payment.
+func (e *Engine) GetPayment(ctx context.Context, s store.Scope, id string) (*payment.Payment, error) {
+	p, err := e.store.GetPayment(ctx, s, id)
+	if err != nil {
+		return nil, notFound(err, "payment", id)
+	}
+	return p, nil
+}
+
+// ListPayments lists payments, newest first.
+func (e *Engine) ListPayments(ctx context.Context, s store.Scope, f store.PaymentFilter) ([]*payment.Payment, bool, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, false, payment.Invalid("status", payment.CodeParameterInvalid, "unknown status %q: use one of %v", f.Status, payment.Statuses())
+	}
+	list, more, err := e.store.ListPayments(ctx, s, f)
+	return list, more, storeErr(err)
+}
+
+// ListPaymentEvents returns a payment's history, oldest first.
+func (e *Engine) ListPaymentEvents(ctx context.Context, s store.Scope, id string, f store.EventFilter) ([]*payment.Event, bool, error) {
+	if _, err := e.GetPayment(ctx, s, id); err != nil {
+		return nil, false, err
+	}
+	f.PaymentID = id
+	list, more, err := e.store.ListEvents(ctx, s, f)
+	return list, more, storeErr(err)
+}
+
+// ListEvents returns the merchant's event stream, newest first.
+func (e *Engine) ListEvents(ctx context.Context, s store.Scope, f store.EventFilter) ([]*payment.Event, bool, error) {
+	list, more, err := e.store.ListEvents(ctx, s, f)
+	return list, more, storeErr(err)
+}
+
+// GetEvent reads one event.
+func (e *Engine) GetEvent(ctx context.Context, s store.Scope, id string) (*payment.Event, error) {
+	ev, err := e.store.GetEvent(ctx, s, id)
+	if err != nil {
+		return nil, notFound(err, "event", id)
+	}
+	return ev, nil
+}
+
+// ConfirmParams choose how a payment is paid.
+type ConfirmParams struct {
+	Provider      string
+	PaymentMethod string
+}
+
+// ConfirmPayment sends the payment to a provider with the given payment method.
+func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string, cp ConfirmParams) (*payment.Payment, error) {
+	p, err := e.GetPayment(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckConfirmable(); err != nil {
+		return nil, err
+	}
+	if cp.PaymentMethod == "" {
+		return nil, payment.Invalid("payment_method", payment.CodeParameterMissing,
+			"payment_method is required: a provider token, or in test mode a sandbox method such as \"pm_card_visa\"")
+	}
+	b, err := e.connectorFor(ctx, s, cp.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if p.CaptureMethod == payment.CaptureManual && !b.reg.Capabilities.ManualCapture {
+		return nil, payment.Invalid("capture_method", payment.CodeParameterInvalid,
+			"%s does not support manual capture: create the payment with capture_method \"automatic\"", b.reg.Name)
+	}
+	// The attempt number makes the provider key: a retry of this same confirm (after
+	// a crash or timeout) sends the same key, so the provider charges at most once.
+	attempt := p.Attempts + 1
+	out, perr := b.Authorize(ctx, provider.AuthorizeRequest{
+		PaymentID: p.ID, IdempotencyKey: fmt.Sprintf("%s-authorize-%d", p.ID, attempt),
+		Amount: p.Amount, Currency: p.Currency, CaptureMethod: p.CaptureMethod,
+		PaymentMethod: cp.PaymentMethod, ReturnURL: e.cfg.BaseURL + "/pay/" + p.ID + "/return",
+		OrderID: p.OrderID, Description: p.Description, Customer: p.Customer,
+	})
+	var pe *provider.Error
+	switch {
+	case perr == nil:
+	case errors.As(perr, &pe) && pe.Uncertain:
+		// The provider may have acted: hold the payment in processing and let the
+		// reconciliation job ask for the truth.
+		out = payment.Outcome{Status: payment.StatusProcessing}
+	case errors.As(perr, &pe):
+		out = payment.Outcome{Status: payment.StatusFailed, FailureCode: pe.Code, FailureMessage: pe.Message}
+	default:
+		var ce *payment.Error
+		if errors.As(perr, &ce) {
+			return nil, perr
+		}
+		return nil, providerErr(perr)
+	}
+	var res *payment.Payment
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil {
+			return nil, notFound(err, "payment", id)
+		}
+		if cur.Attempts >= attempt || cur.CheckConfirmable() != nil {
+			// A concurrent confirm or the provider's webhook got here first. If it
+			// was news of this very attempt, the payment already says what happened.
+			if out.ProviderReference != "" && cur.ProviderReference == out.ProviderReference {
+				res = cur
+				return cur, nil
+			}
+			if cur.Attempts >= attempt {
+				return nil, payment.Errorf(payment.KindConflict, payment.CodeConcurrentUpdate,
+					"payment %s was confirmed by another request at the same time", id)
+			}
+			return nil, cur.CheckConfirmable()
+		}
+		from := cur.Status
+		cur.Attempts = attempt
+		cur.Provider, cur.ConnectionID = b.reg.Name, b.conn.ID
+		if _, err := cur.Apply(out, e.now()); err != nil {
+			return nil, err
+		}
+		if err := tx.UpdatePayment(ctx, cur); err != nil {
+			return nil, err
+		}
+		if err := e.recordPayment(ctx, tx, actor, payment.PaymentEventType(cur.Status), cur, from); err != nil {
+			return nil, err
+		}
+		if cur.Status == payment.StatusProcessing {
+			if err := enqueue(ctx, tx, JobReconcilePayment, s.MerchantID, paymentRef{s.MerchantID, s.Livemode, id},
+				e.now().Add(e.cfg.ReconcileAfter)); err != nil {
+				return nil, err
+			}
+		}
+		res = cur
+		if perr != nil && !(errors.As(perr, &pe) && pe.Uncertain) {
+			// The failure is kept on the payment, and the caller hears provider_error.
+			return nil, nil
+		}
+		return cur, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if perr != nil && !pe.Uncertain {
+		return nil, providerErr(perr)
+	}
+	return res, nil
+}
+
+// paymentRef is the argument of jobs that work on one payment.
+type paymentRef struct {
+	MerchantID string `json:"merchant_id"`
+	Livemode   bool   `json:"livemode"`
+	PaymentID  string `json:"payment_id"`
+}
+
+// CapturePayment captures amount (0 means everything capturable).
+func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s store.Scope, id string, amount int64) (*payment.Payment, error) {
+	p, err := e.GetPayment(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckCapturable(amount); err != nil {
+		return nil, err
+	}
+	if amount == 0 {
+		amount = p.AmountCapturable
+	}
+	b, err := e.connectorOf(ctx, p.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	if amount < p.AmountCapturable && !b.reg.Capabilities.PartialCapture {
+		return nil, payment.Invalid("amount", payment.CodeParameterInvalid, "%s does not support partial capture: omit amount to capture %d", b.reg.Name, p.AmountCapturable)
+	}
+	out, err := b.Capture(ctx, provider.CaptureRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-capture",
+		ProviderReference: p.ProviderReference, Amount: amount, Currency: p.Currency})
+	if err != nil {
+		return nil, providerErr(err)
+	}
+	var res *payment.Payment
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil {
+			return nil, notFound(err, "payment", id)
+		}
+		if cur.Status == payment.StatusSucceeded && cur.AmountCaptured == amount {
+			res = cur // the provider's webhook recorded this capture first
+			return cur, nil
+		}
+		from := cur.Status
+		if err := cur.Capture(amount, e.now()); err != nil {
+			return nil, err
+		}
+		if out.ProviderReference != "" {
+			cur.ProviderReference = out.ProviderReference
+		}
+		if err := tx.UpdatePayment(ctx, cur); err != nil {
+			return nil, err
+		}
+		res = cur
+		return cur, e.recordPayment(ctx, tx, actor, payment.EventPaymentCaptured, cur, from)
+	})
+	return res, err
+}
+
+// CancelPayment voids a payment that was not captured.
+func (e *Engine) CancelPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string) (*payment.Payment, error) {
+	p, err := e.GetPayment(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckCancelable(); err != nil {
+		return nil, err
+	}
+	// Only an authorisation or a pending challenge holds anything at the provider.
+	if p.ConnectionID != "" && (p.Status == payment.StatusRequiresCapture || p.Status == payment.StatusRequiresAction) {
+		b, err := e.connectorOf(ctx, p.ConnectionID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.Void(ctx, provider.VoidRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-void",
+			ProviderReference: p.ProviderReference}); err != nil && !errors.Is(err, provider.ErrNotSupported) {
+			return nil, providerErr(err)
+		}
+	}
+	var res *payment.Payment
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil {
+			return nil, notFound(err, "payment", id)
+		}
+		from := cur.Status
+		if err := cur.Cancel(e.now()); err != nil {
+			return nil, err
+		}
+		if err := tx.UpdatePayment(ctx, cur); err != nil {
+			return nil, err
+		}
+		res = cur
+		return cur, e.recordPayment(ctx, tx, actor, payment.PaymentEventType(cur.Status), cur, from)
+	})
+	return res, err
+}
+
+// LocatePayment finds the scope of a payment from its id alone, for public pages.
+func (e *Engine) LocatePayment(ctx context.Context, id string) (store.Scope, error) {
+	k, err := e.store.LocatePayment(ctx, id)
+	if err != nil {
+		return store.Scope{}, notFound(err, "payment", id)
+	}
+	return store.Scope{MerchantID: k.MerchantID, Livemode: k.Livemode}, nil
+}
+
+// SyncPayment asks the provider for the payment's true state and records it. The
+// shopper's return from a redirect and the reconciliation job both use it; webhooks
+// may bring the same news, and whichever comes second changes nothing.
+func (e *Engine) SyncPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string) (*payment.Payment, error) {
+	p, err := e.GetPayment(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.ConnectionID == "" || (p.Status != payment.StatusRequiresAction && p.Status != payment.StatusProcessing) {
+		return p, nil
+	}
+	b, err := e.connectorOf(ctx, p.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.Status(ctx, provider.StatusRequest{PaymentID: p.ID, ProviderReference: p.ProviderReference,
+		IdempotencyKey: fmt.Sprintf("%s-authorize-%d", p.ID, p.Attempts)})
+	if err != nil {
+		return nil, providerErr(err)
+	}
+	return e.applyOutcome(ctx, actor, s, id, out)
+}
+
+// applyOutcome records a provider's report on a payment, appending an event only if
+// something changed.
+func (e *Engine) applyOutcome(ctx context.Context, actor payment.Actor, s store.Scope, id string, out payment.Outcome) (*payment.Payment, error) {
+	var res *payment.Payment
+	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil {
+			return nil, notFound(err, "payment", id)
+		}
+		res = cur
+		return cur, e.applyInTx(ctx, tx, actor, cur, out)
+	})
+	return res, err
+}
+
+func (e *Engine) applyInTx(ctx context.Context, tx store.Tx, actor payment.Actor, p *payment.Payment, out payment.Outcome) error {
+	from := p.Status
+	changed, err := p.Apply(out, e.now())
+	if err != nil || !changed {
+		return err
+	}
+	if err := tx.UpdatePayment(ctx, p); err != nil {
+		return err
+	}
+	if from == p.Status {
+		return nil // details only (e.g. card brand): no status event
+	}
+	return e.recordPayment(ctx, tx, actor, payment.PaymentEventType(p.Status), p, from)
+}

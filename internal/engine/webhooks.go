@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/paymux/paymux/internal/payment"
+	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/store"
+)
+
+// ErrWebhookRejected means an inbound webhook failed verification; nothing changed.
+var ErrWebhookRejected = errors.New("webhook rejected")
+
+// HandleProviderWebhook verifies and applies an inbound provider webhook for the
+// connection named in its URL. Each provider event is recorded with the change it
+// causes in one transaction, so a redelivery changes nothing, and a late or
+// out-of-order event never moves a payment backwards.
+func (e *Engine) HandleProviderWebhook(ctx context.Context, providerName, connectionID string, req provider.WebhookRequest) error {
+	c, err := e.store.GetConnection(ctx, connectionID)
+	if err != nil || c.Provider != providerName {
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return payment.NotFound("provider connection", connectionID)
+		}
+		return storeErr(err)
+	}
+	reg, ok := e.providers.Lookup(c.Provider)
+	if !ok {
+		return payment.NotFound("provider", c.Provider)
+	}
+	b, err := e.bind(reg, c)
+	if err != nil {
+		return err
+	}
+	events, err := b.ParseWebhook(ctx, req)
+	if err != nil {
+		if errors.Is(err, provider.ErrBadSignature) {
+			e.log.Warn("inbound webhook refused", "provider", providerName, "connection", connectionID, "err", err)
+			return &payment.Error{Kind: payment.KindInvalid, Code: "webhook_signature_invalid",
+				Message: "webhook signature verification failed", Err: errors.Join(ErrWebhookRejected, err)}
+		}
+		return &payment.Error{Kind: payment.KindInvalid, Code: "webhook_invalid",
+			Message: "webhook payload could not be read", Err: errors.Join(ErrWebhookRejected, err)}
+	}
+	s := store.Scope{MerchantID: c.MerchantID, Livemode: c.Livemode}
+	actor := payment.Actor{Type: payment.ActorProvider, ID: providerName}
+	for _, ev := range events {
+		if err := e.applyWebhookEvent(ctx, actor, s, c.ID, providerName, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s store.Scope, connID, providerName string, ev provider.WebhookEvent) error {
+	return storeErr(e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+		fresh, err := tx.RecordInboundWebhook(ctx, connID, ev.ID, s.MerchantID, e.now())
+		if err != nil || !fresh {
+			return err
+		}
+		var p *payment.Payment
+		switch {
+		case ev.PaymentID != "":
+			p, err = tx.GetPaymentForUpdate(ctx, s, ev.PaymentID)
+		case ev.ProviderReference != "":
+			var found *payment.Payment
+			if found, err = tx.PaymentByProviderReference(ctx, s, providerName, ev.ProviderReference); err == nil {
+				p, err = tx.GetPaymentForUpdate(ctx, s, found.ID)
+			}
+		default:
+			err = store.ErrNotFound
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			// Not ours (or not yet known): acknowledge so the provider stops resending.
+			e.log.Info("inbound webhook for unknown payment", "provider", providerName, "event", ev.ID)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ev.Payment != nil {
+			if p.ConnectionID == "" {
+				p.ConnectionID, p.Provider = connID, providerName
+			}
+			if err := e.applyInTx(ctx, tx, actor, p, *ev.Payment); err != nil {
+				var pe *payment.Error
+				if errors.As(err, &pe) && pe.Kind == payment.KindConflict {
+					e.log.Warn("inbound webhook does not fit the payment's state; ignored",
+						"payment", p.ID, "status", p.Status, "reported", ev.Payment.Status)
+					return nil
+				}
+				return err
+			}
+		}
+		if ev.Refund != nil && ev.RefundID != "" {
+			r, err := tx.GetRefundForUpdate(ctx, s, ev.RefundID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return e.settleRefundInTx(ctx, tx, actor, s, r, *ev.Refund)
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Merchant is a business that takes payments through paymux.
+type Merchant struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Key kinds: secret keys for server-side calls, publishable keys for the browser.
+const (
+	KeySecret      = "secret"
+	KeyPublishable = "publishable"
+)
+
+// APIKey is a merchant's API key. Only its SHA-256 is stored: keys carry 130+ random
+// bits, so a fast hash is safe and keeps authentication off the hot path's budget.
+type APIKey struct {
+	ID         string
+	MerchantID string
+	Livemode   bool
+	Kind       string
+	Hash       string
+	Hint       string // prefix and last four characters, for listings
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+// User is a backoffice operator. MerchantID is empty for a platform administrator.
+type User struct {
+	ID           string
+	MerchantID   string
+	Email        string
+	PasswordHash string
+	Role         string
+	CreatedAt    time.Time
+}
+
+// Connection is a merchant's account at a provider in one mode. Credentials are
+// sealed (AES-256-GCM under the master key); only the hint is ever shown.
+type Connection struct {
+	ID          string
+	MerchantID  string
+	Livemode    bool
+	Provider    string
+	Enabled     bool
+	Methods     []string
+	Credentials []byte
+	Hint        string
+	BaseURL     string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// AccountReader reads merchants, keys, operators and provider connections.
+type AccountReader interface {
+	GetMerchant(ctx context.Context, id string) (*Merchant, error)
+	CountMerchants(ctx context.Context) (int, error)
+	// APIKeyByHash finds a key, revoked or not, by its hash.
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	GetUserByEmail(ctx context.Context, email string) (*User, error)
+	// GetConnection finds a connection by id alone: inbound webhooks name it in their URL.
+	GetConnection(ctx context.Context, id string) (*Connection, error)
+	// ConnectionFor returns the merchant's enabled connection to provider in the
+	// scope's mode, the oldest first when there are several.
+	ConnectionFor(ctx context.Context, s Scope, provider string) (*Connection, error)
+	ListConnections(ctx context.Context, s Scope) ([]*Connection, error)
+}
+
+// AccountWriter creates and changes merchants, keys, operators and connections.
+type AccountWriter interface {
+	InsertMerchant(ctx context.Context, m *Merchant) error
+	InsertAPIKey(ctx context.Context, k *APIKey) error
+	// RevokeAPIKey marks the key revoked; ErrNotFound for an unknown id.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// InsertUser returns ErrDuplicate for an email already in use.
+	InsertUser(ctx context.Context, u *User) error
+	InsertConnection(ctx context.Context, c *Connection) error
+}
