@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/paymux/paymux/internal/app"
 )
 
 // cmdAdmin runs administrative commands against the configured database. Each prints
@@ -40,15 +42,15 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(ctx, c, log, false)
+	a, err := app.New(ctx, c.app(false), log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	var out any
 	switch what + " " + verb {
 	case "merchant create":
-		out, err = a.engine.CreateMerchant(ctx, *name)
+		out, err = a.Engine.CreateMerchant(ctx, *name)
 	case "key create":
 		if *merchant == "" {
 			return errors.New("--merchant is required: the id of the merchant (mer_…)")
@@ -57,20 +59,20 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *publishable {
 			kind = "publishable"
 		}
-		out, err = a.engine.CreateAPIKey(ctx, *merchant, *live, kind)
+		out, err = a.Engine.CreateAPIKey(ctx, *merchant, *live, kind)
 	case "key revoke":
 		if fs.NArg() != 1 {
 			return errors.New("give the key or its id: paymux admin key revoke KEY_OR_ID")
 		}
 		var id string
-		if id, err = a.engine.RevokeAPIKey(ctx, fs.Arg(0)); err == nil {
+		if id, err = a.Engine.RevokeAPIKey(ctx, fs.Arg(0)); err == nil {
 			out = map[string]any{"id": id, "revoked": true}
 		}
 	case "user create":
 		if *email == "" || *role == "" {
 			return errors.New("--email and --role are required")
 		}
-		out, err = a.engine.CreateUser(ctx, *email, strings.ToLower(*role), *merchant)
+		out, err = a.Engine.CreateUser(ctx, *email, strings.ToLower(*role), *merchant)
 	default:
 		return fmt.Errorf("unknown admin command %q\n\n%s", what+" "+verb, usage)
 	}

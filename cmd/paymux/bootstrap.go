@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/paymux/paymux/internal/app"
 	"github.com/paymux/paymux/internal/engine"
 )
 
@@ -15,19 +16,19 @@ type boot struct {
 }
 
 // bootstrap creates a demo merchant and an admin operator on an empty database.
-func bootstrap(ctx context.Context, a *app) (*boot, error) {
-	n, err := a.store.CountMerchants(ctx)
+func bootstrap(ctx context.Context, a *app.App) (*boot, error) {
+	n, err := a.Store.CountMerchants(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("count merchants: %w", err)
 	}
 	if n > 0 {
 		return nil, nil
 	}
-	m, err := a.engine.CreateMerchant(ctx, "Demo Shop")
+	m, err := a.Engine.CreateMerchant(ctx, "Demo Shop")
 	if err != nil {
 		return nil, fmt.Errorf("create demo merchant: %w", err)
 	}
-	u, err := a.engine.CreateUser(ctx, "admin@paymux.local", "admin", "")
+	u, err := a.Engine.CreateUser(ctx, "admin@paymux.local", "admin", "")
 	if err != nil {
 		return nil, fmt.Errorf("create admin operator: %w", err)
 	}
@@ -35,7 +36,7 @@ func bootstrap(ctx context.Context, a *app) (*boot, error) {
 }
 
 func printBanner(w io.Writer, c config, engineName string, b *boot) {
-	db := "SQLite " + c.sqlitePath()
+	db := "SQLite " + c.app(false).SQLitePath()
 	if engineName == "postgres" {
 		db = "PostgreSQL"
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/paymux/paymux/internal/app"
 )
 
 // config is paymux's configuration, read from the environment.
@@ -106,4 +108,8 @@ func (c config) logger(w *os.File) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func (c config) sqlitePath() string { return filepath.Join(c.DataDir, "paymux.db") }
+func (c config) app(exclusive bool) app.Config {
+	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, MasterKey: c.MasterKey,
+		SandboxLatency: c.SandboxLatency, SandboxSettle: c.SandboxSettle, PaymentExpiry: c.PaymentExpiry,
+		Exclusive: exclusive, Version: version}
+}

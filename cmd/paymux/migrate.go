@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/paymux/paymux/internal/app"
 )
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,7 +17,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, c, false)
+	st, err := app.OpenStore(ctx, c.app(false))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/paymux/paymux/internal/app"
 )
 
 var errUsage = errors.New("usage")
@@ -40,22 +42,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + ln.Addr().String()
 	}
-	a, err := newApp(ctx, c, log, true)
+	a, err := app.New(ctx, c.app(true), log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	boot, err := bootstrap(ctx, a)
 	if err != nil {
 		return err
 	}
-	if err := a.engine.SchedulePeriodic(ctx); err != nil {
+	if err := a.Engine.SchedulePeriodic(ctx); err != nil {
 		return fmt.Errorf("schedule periodic jobs: %w", err)
 	}
-	printBanner(stdout, c, a.store.Engine(), boot)
+	printBanner(stdout, c, a.Store.Engine(), boot)
 
 	srv := &http.Server{
-		Handler:           a.handler(),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -67,7 +69,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.runner.Run(jobsCtx)
+		a.Runner.Run(jobsCtx)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -42,34 +42,10 @@ const (
 // New builds the server with its whole route table.
 func New(d Deps) *Server {
 	s := &Server{eng: d.Engine, store: d.Store, log: d.Logger, version: d.Version, mux: http.NewServeMux(), started: time.Now()}
-	m := s.mux
-	m.Handle("POST /v1/payments", s.secret(s.createPayment))
-	m.Handle("GET /v1/payments", s.secret(s.listPayments))
-	m.Handle("GET /v1/payments/{id}", s.secret(s.getPayment))
-	m.Handle("POST /v1/payments/{id}/confirm", s.secret(s.confirmPayment))
-	m.Handle("POST /v1/payments/{id}/capture", s.secret(s.capturePayment))
-	m.Handle("POST /v1/payments/{id}/cancel", s.secret(s.cancelPayment))
-	m.Handle("GET /v1/payments/{id}/events", s.secret(s.listPaymentEvents))
-	m.Handle("POST /v1/refunds", s.secret(s.createRefund))
-	m.Handle("GET /v1/refunds", s.secret(s.listRefunds))
-	m.Handle("GET /v1/refunds/{id}", s.secret(s.getRefund))
-	m.Handle("GET /v1/events", s.secret(s.listEvents))
-	m.Handle("GET /v1/events/{id}", s.secret(s.getEvent))
-	m.Handle("/v1/", http.HandlerFunc(s.unknownRoute))
-
-	m.HandleFunc("POST /hooks/{provider}/{connection}", s.providerWebhook)
-	m.HandleFunc("GET /pay/{id}", s.checkoutPage)
-	m.HandleFunc("GET /pay/{id}/return", s.providerReturn)
-	if d.Sandbox != nil {
-		m.Handle("GET /sandbox/3ds/{txn}", d.Sandbox)
-		m.Handle("POST /sandbox/3ds/{txn}", d.Sandbox)
+	for _, rt := range s.routes(d.Sandbox) {
+		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
-
-	m.HandleFunc("GET /healthz", s.healthz)
-	m.HandleFunc("GET /readyz", s.readyz)
-	m.HandleFunc("GET /openapi.json", s.openAPI)
-	m.HandleFunc("GET /docs", s.docs)
-	m.HandleFunc("GET /{$}", s.home)
+	s.mux.Handle("/v1/", http.HandlerFunc(s.unknownRoute))
 	return s
 }
 
@@ -77,3 +53,48 @@ func New(d Deps) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.withBasics(s.mux).ServeHTTP(w, r)
 }
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.Handler
+	// Public routes are part of the documented API (and of /openapi.json).
+	Public bool
+}
+
+// routes is the whole route table, in one place. The OpenAPI test checks that the
+// public routes and /openapi.json describe the same API.
+func (s *Server) routes(sandbox http.Handler) []Route {
+	api := func(method, path string, h http.Handler) Route { return Route{method, path, h, true} }
+	page := func(method, path string, h http.HandlerFunc) Route { return Route{method, path, h, false} }
+	rs := []Route{
+		api("POST", "/v1/payments", s.secret(s.createPayment)),
+		api("GET", "/v1/payments", s.secret(s.listPayments)),
+		api("GET", "/v1/payments/{id}", s.secret(s.getPayment)),
+		api("POST", "/v1/payments/{id}/confirm", s.secret(s.confirmPayment)),
+		api("POST", "/v1/payments/{id}/capture", s.secret(s.capturePayment)),
+		api("POST", "/v1/payments/{id}/cancel", s.secret(s.cancelPayment)),
+		api("GET", "/v1/payments/{id}/events", s.secret(s.listPaymentEvents)),
+		api("POST", "/v1/refunds", s.secret(s.createRefund)),
+		api("GET", "/v1/refunds", s.secret(s.listRefunds)),
+		api("GET", "/v1/refunds/{id}", s.secret(s.getRefund)),
+		api("GET", "/v1/events", s.secret(s.listEvents)),
+		api("GET", "/v1/events/{id}", s.secret(s.getEvent)),
+		api("POST", "/hooks/{provider}/{connection}", http.HandlerFunc(s.providerWebhook)),
+		api("GET", "/healthz", http.HandlerFunc(s.healthz)),
+		api("GET", "/readyz", http.HandlerFunc(s.readyz)),
+		page("GET", "/openapi.json", s.openAPI),
+		page("GET", "/docs", s.docs),
+		page("GET", "/pay/{id}", s.checkoutPage),
+		page("GET", "/pay/{id}/return", s.providerReturn),
+		page("GET", "/{$}", s.home),
+	}
+	if sandbox != nil {
+		rs = append(rs, Route{"GET", "/sandbox/3ds/{txn}", sandbox, false}, Route{"POST", "/sandbox/3ds/{txn}", sandbox, false})
+	}
+	return rs
+}
+
+// Routes returns the route table, for documentation tests.
+func (s *Server) Routes() []Route { return s.routes(nil) }

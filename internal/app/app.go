@@ -1,0 +1,137 @@
+// Package app wires a paymux process: the store, the provider registry, the engine,
+// the job runner and the HTTP server. cmd/paymux and the end-to-end tests build the
+// same thing through it, so tests exercise the real wiring.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/paymux/paymux/internal/api"
+	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/jobs"
+	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/sandbox"
+	"github.com/paymux/paymux/internal/secretbox"
+	"github.com/paymux/paymux/internal/store"
+	"github.com/paymux/paymux/internal/store/postgres"
+	"github.com/paymux/paymux/internal/store/sqlite"
+)
+
+// Config is what a process is built from.
+type Config struct {
+	// DataDir holds the SQLite file and the development master key.
+	DataDir string
+	// DatabaseURL selects PostgreSQL; empty means SQLite in DataDir.
+	DatabaseURL string
+	// BaseURL is paymux's public URL.
+	BaseURL string
+	// MasterKey seals secrets; empty means a key file in DataDir.
+	MasterKey      string
+	SandboxLatency time.Duration
+	SandboxSettle  time.Duration
+	PaymentExpiry  time.Duration
+	// Exclusive takes SQLite's data-directory lock (servers do; admin commands don't).
+	Exclusive bool
+	// Version is reported by /healthz.
+	Version string
+	// Jobs tunes the job runner.
+	Jobs jobs.Config
+}
+
+// SQLitePath is the database file used when no DatabaseURL is set.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "paymux.db") }
+
+// App is everything a paymux process runs, wired once.
+type App struct {
+	Store   store.Store
+	Engine  *engine.Engine
+	Sandbox *sandbox.Sandbox
+	Runner  *jobs.Runner
+	API     *api.Server
+}
+
+// OpenStore opens the configured database.
+func OpenStore(ctx context.Context, c Config) (store.Store, error) {
+	if c.DatabaseURL != "" {
+		return postgres.Open(ctx, c.DatabaseURL, postgres.Options{})
+	}
+	return sqlite.Open(ctx, c.SQLitePath(), sqlite.Options{Exclusive: c.Exclusive})
+}
+
+func masterKey(c Config, log *slog.Logger) (*secretbox.Box, error) {
+	if c.MasterKey != "" {
+		k, err := secretbox.ParseKey(c.MasterKey)
+		if err != nil {
+			return nil, err
+		}
+		return secretbox.New(k)
+	}
+	path := filepath.Join(c.DataDir, "master.key")
+	k, created, err := secretbox.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		log.Warn("generated a development master key; set PAYMUX_MASTER_KEY in production", "file", path)
+	}
+	return secretbox.New(k)
+}
+
+// New wires the store, providers, engine, jobs and HTTP server.
+func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
+	box, err := masterKey(c, log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, c)
+	if err != nil {
+		if errors.Is(err, sqlite.ErrLocked) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &App{Store: st}
+	var eng *engine.Engine
+	var runner *jobs.Runner
+	wake := func() {
+		if runner != nil {
+			runner.Wake()
+		}
+	}
+	a.Sandbox = sandbox.New(sandbox.Deps{
+		Store: st, BaseURL: c.BaseURL, Latency: c.SandboxLatency, SettleAfter: c.SandboxSettle,
+		Wake: wake, Logger: log,
+		Connection: func(ctx context.Context, id string) (provider.Connection, error) {
+			return eng.ConnectionByID(ctx, id)
+		},
+	})
+	reg, err := provider.NewRegistry(a.Sandbox.Registration())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	eng = engine.New(engine.Deps{Store: st, Providers: reg, Box: box, Logger: log, Wake: wake},
+		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry})
+	runner = jobs.New(st, map[string]jobs.WorkFunc{
+		engine.JobReconcilePayment: eng.WorkReconcile,
+		engine.JobSubmitRefund:     eng.WorkSubmitRefund,
+		engine.JobExpireSweep:      eng.WorkExpireSweep,
+		engine.JobPurgeIdempotency: eng.WorkPurgeIdempotency(24 * time.Hour),
+		sandbox.JobWebhook:         a.Sandbox.WorkWebhook,
+	}, c.Jobs, log)
+	a.Engine, a.Runner = eng, runner
+	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(), Version: c.Version})
+	return a, nil
+}
+
+// Handler is the HTTP handler of the process.
+func (a *App) Handler() http.Handler { return a.API }
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }

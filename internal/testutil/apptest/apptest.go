@@ -1,0 +1,163 @@
+// Package apptest starts a whole paymux (store, engine, sandbox, job runner, HTTP
+// server on loopback) for end-to-end tests, on SQLite or PostgreSQL, and gives a
+// small client for its JSON API.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/paymux/paymux/internal/app"
+	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/jobs"
+	"github.com/paymux/paymux/internal/testutil/pgtest"
+)
+
+// Engines are the database engines every end-to-end test runs on.
+var Engines = []string{"sqlite", "postgres"}
+
+// Env is a running paymux with one merchant.
+type Env struct {
+	T      testing.TB
+	URL    string
+	App    *app.App
+	Keys   *engine.MerchantKeys
+	Client *http.Client
+}
+
+// Option changes the configuration before the app is built.
+type Option func(*app.Config)
+
+// WithSettleAfter sets the sandbox's settlement delay.
+func WithSettleAfter(d time.Duration) Option { return func(c *app.Config) { c.SandboxSettle = d } }
+
+// WithExpiry sets the payment expiry.
+func WithExpiry(d time.Duration) Option { return func(c *app.Config) { c.PaymentExpiry = d } }
+
+// Start builds and starts paymux on engine ("sqlite" or "postgres").
+func Start(t testing.TB, engineName string, opts ...Option) *Env {
+	t.Helper()
+	var handler http.Handler = http.NotFoundHandler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg := app.Config{DataDir: dir, BaseURL: srv.URL, MasterKey: "", SandboxSettle: 200 * time.Millisecond,
+		PaymentExpiry: time.Hour, Exclusive: true, Version: "test",
+		Jobs: jobs.Config{Poll: 50 * time.Millisecond, Lease: 5 * time.Second}}
+	if engineName == "postgres" {
+		cfg.DatabaseURL = pgtest.URL(t)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("PAYMUX_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("start paymux on %s: %v", engineName, err)
+	}
+	handler = a.Handler()
+	done := make(chan struct{})
+	go func() { defer close(done); a.Runner.Run(ctx) }()
+	if err := a.Engine.SchedulePeriodic(ctx); err != nil {
+		t.Fatalf("schedule jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		a.Close()
+	})
+	keys, err := a.Engine.CreateMerchant(ctx, "Test Shop")
+	if err != nil {
+		t.Fatalf("create merchant: %v", err)
+	}
+	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// Response is an API answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map, failing the test if it is not JSON.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// Do sends a request with key as bearer token; body may be nil, a string, []byte or
+// any value (encoded as JSON). headers are name, value pairs.
+func (e *Env) Do(method, path, key string, body any, headers ...string) *Response {
+	e.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Secret sends a request with the merchant's test secret key.
+func (e *Env) Secret(method, path string, body any, headers ...string) *Response {
+	e.T.Helper()
+	return e.Do(method, path, e.Keys.TestSecretKey, body, headers...)
+}
+
+// MustStatus fails the test unless the response has the status.
+func (r *Response) MustStatus(t testing.TB, status int) *Response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	return r
+}
