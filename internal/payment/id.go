@@ -29,8 +29,9 @@ func RandomString(n int) string {
 	for i := 0; i < n; {
 		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails on supported platforms
 		v := binary.LittleEndian.Uint64(buf[:])
-		// Ten base62 digits use ~59.5 of the 64 bits; the bias of v%62 is below 2^-58.
-		for j := 0; j < 10 && i < n; j++ {
+		// Nine base62 digits per 64-bit word: each digit stays within 2^-10 of
+		// uniform (a tenth digit would not).
+		for j := 0; j < 9 && i < n; j++ {
 			out[i] = idAlphabet[v%62]
 			v /= 62
 			i++

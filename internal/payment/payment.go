@@ -193,7 +193,8 @@ func ValidateAmount(param string, amount int64, currency string) (money.Currency
 		return money.Currency{}, Invalid("currency", CodeCurrencyInvalid, "%v", err)
 	}
 	if amount <= 0 {
-		return cur, Invalid(param, CodeAmountInvalid, "%s must be a positive integer in minor units (e.g. 1000 for 10.00 %s), got %d", param, cur.Code, amount)
+		example, _ := money.New(1050, cur.Code)
+		return cur, Invalid(param, CodeAmountInvalid, "%s must be a positive integer in minor units (e.g. 1050 for %s), got %d", param, example, amount)
 	}
 	if amount > money.MaxMinor {
 		return cur, Invalid(param, CodeAmountTooLarge, "%s must be at most %d minor units, got %d", param, money.MaxMinor, amount)
@@ -304,8 +305,15 @@ type Outcome struct {
 // move the payment backwards (e.g. "processing" after "succeeded") is ignored: the
 // provider's newer news already arrived.
 func (p *Payment) Apply(o Outcome, now time.Time) (changed bool, err error) {
+	if o.Status == "" {
+		o.Status = p.Status // details only
+	}
 	if o.Status == p.Status {
 		changed = p.absorbDetails(o)
+		if p.Status == StatusFailed && o.FailureCode != "" && (o.FailureCode != p.FailureCode || o.FailureMessage != p.FailureMessage) {
+			// Another attempt failed for another reason: keep the latest.
+			p.FailureCode, p.FailureMessage, changed = o.FailureCode, o.FailureMessage, true
+		}
 		if changed {
 			p.UpdatedAt = now.UTC()
 		}
@@ -468,10 +476,7 @@ func (p *Payment) ReserveRefund(amount int64, now time.Time) error {
 
 // ReleaseRefund gives back the reservation of a refund that failed.
 func (p *Payment) ReleaseRefund(amount int64, now time.Time) {
-	p.AmountRefunded -= amount
-	if p.AmountRefunded < 0 {
-		p.AmountRefunded = 0
-	}
+	p.AmountRefunded -= min(max(amount, 0), p.AmountRefunded)
 	p.setRefundStatus()
 	p.UpdatedAt = now.UTC()
 }

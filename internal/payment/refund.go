@@ -51,7 +51,7 @@ func ValidateRefundReason(r string) error {
 // Settle records the provider's final word on the refund and reports whether it
 // changed. A refund that already succeeded or failed stays as it is.
 func (r *Refund) Settle(state RefundState, providerRef, failureCode, failureMessage string, now time.Time) bool {
-	if r.Status != RefundPending {
+	if r.Status != RefundPending || (state != RefundPending && state != RefundSucceeded && state != RefundFailed) {
 		return false
 	}
 	if providerRef != "" {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	cfg := app.Config{DataDir: dir, BaseURL: srv.URL, MasterKey: "", SandboxSettle: 200 * time.Millisecond,
+	cfg := app.Config{DataDir: dir, BaseURL: srv.URL, MasterKey: strings.Repeat("ab", 32), SandboxSettle: 200 * time.Millisecond,
 		PaymentExpiry: time.Hour, Exclusive: true, Version: "test",
 		Jobs: jobs.Config{Poll: 50 * time.Millisecond, Lease: 5 * time.Second}}
 	if engineName == "postgres" {
