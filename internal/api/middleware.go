@@ -56,8 +56,10 @@ func (s *Server) withBasics(next http.Handler) http.Handler {
 				}
 				s.writeError(rec, r, fmt.Errorf("panic: %v", p))
 			}
+			elapsed := time.Since(start)
+			s.metrics.ObserveRequest(r.Pattern, rec.status, elapsed)
 			s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "duration_ms", float64(elapsed.Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/metrics"
 	"github.com/paymux/paymux/internal/store"
 )
 
@@ -18,6 +19,8 @@ type Deps struct {
 	Sandbox http.Handler
 	// Version is reported by /healthz.
 	Version string
+	// Metrics observes requests and serves /metrics; nil leaves both out.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP front of paymux.
@@ -27,6 +30,7 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	mux     *http.ServeMux
+	metrics *metrics.Metrics
 	started time.Time
 }
 
@@ -41,11 +45,15 @@ const (
 
 // New builds the server with its whole route table.
 func New(d Deps) *Server {
-	s := &Server{eng: d.Engine, store: d.Store, log: d.Logger, version: d.Version, mux: http.NewServeMux(), started: time.Now()}
+	s := &Server{eng: d.Engine, store: d.Store, log: d.Logger, version: d.Version, mux: http.NewServeMux(),
+		metrics: d.Metrics, started: time.Now()}
 	for _, rt := range s.routes(d.Sandbox) {
 		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
 	s.mux.Handle("/v1/", http.HandlerFunc(s.unknownRoute))
+	if d.Metrics != nil {
+		s.mux.Handle("GET /metrics", d.Metrics.Handler())
+	}
 	return s
 }
 

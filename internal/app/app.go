@@ -15,6 +15,7 @@ import (
 	"github.com/paymux/paymux/internal/api"
 	"github.com/paymux/paymux/internal/engine"
 	"github.com/paymux/paymux/internal/jobs"
+	"github.com/paymux/paymux/internal/metrics"
 	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/provider/sandbox"
 	"github.com/paymux/paymux/internal/secretbox"
@@ -96,6 +97,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		}
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	m := metrics.New()
 	a := &App{Store: st}
 	var eng *engine.Engine
 	var runner *jobs.Runner
@@ -124,9 +126,10 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		engine.JobExpireSweep:      eng.WorkExpireSweep,
 		engine.JobPurgeIdempotency: eng.WorkPurgeIdempotency(24 * time.Hour),
 		sandbox.JobWebhook:         a.Sandbox.WorkWebhook,
-	}, c.Jobs, log)
+	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
-	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(), Version: c.Version})
+	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),
+		Version: c.Version, Metrics: m})
 	return a, nil
 }
 

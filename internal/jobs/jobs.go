@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/metrics"
 	"github.com/paymux/paymux/internal/store"
 )
 
@@ -44,12 +45,13 @@ type Runner struct {
 	workers map[string]WorkFunc
 	cfg     Config
 	log     *slog.Logger
+	metrics *metrics.Metrics
 	now     func() time.Time
 	wake    chan struct{}
 }
 
-// New builds a runner for the given workers, keyed by job kind.
-func New(s store.Store, workers map[string]WorkFunc, cfg Config, log *slog.Logger) *Runner {
+// New builds a runner for the given workers, keyed by job kind. m may be nil.
+func New(s store.Store, workers map[string]WorkFunc, cfg Config, log *slog.Logger, m *metrics.Metrics) *Runner {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 8
 	}
@@ -62,7 +64,7 @@ func New(s store.Store, workers map[string]WorkFunc, cfg Config, log *slog.Logge
 	if cfg.JobTimeout <= 0 || cfg.JobTimeout > cfg.Lease {
 		cfg.JobTimeout = cfg.Lease * 2 / 3
 	}
-	return &Runner{store: s, workers: workers, cfg: cfg, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Runner{store: s, workers: workers, cfg: cfg, log: log, metrics: m, now: time.Now, wake: make(chan struct{}, 1)}
 }
 
 // Wake tells the runner a job is due now. It never blocks.
@@ -146,16 +148,20 @@ func (r *Runner) runOne(ctx context.Context, j store.Job) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	var again engine.RunAgain
+	result := "done"
 	werr := r.store.Write(wctx, func(ctx context.Context, tx store.Tx) error {
 		switch {
 		case err == nil:
 			return tx.FinishJob(ctx, j.ID)
 		case errors.As(err, &again):
+			result = "again"
 			return tx.RescheduleJob(ctx, j.ID, again.At)
 		default:
+			result = "retry"
 			return tx.RetryJob(ctx, j.ID, r.now().Add(Backoff(j.Attempts)), err.Error())
 		}
 	})
+	r.metrics.ObserveJob(j.Kind, result)
 	if err != nil && !errors.As(err, &again) {
 		r.log.Warn("job failed", "kind", j.Kind, "id", j.ID, "attempt", j.Attempts, "err", err)
 	}
