@@ -220,14 +220,15 @@ func collect[T any](x *queries, rows *sql.Rows, limit int, scan func(scanner) (T
 }
 
 func (x *queries) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]store.PaymentKey, error) {
-	var args []any
+	// The statuses are domain constants written as literals, so that both engines
+	// can match the query to the partial index payments_expiry.
+	lits := make([]string, 0, 3)
 	for _, st := range payment.ExpirableStatuses() {
-		args = append(args, st)
+		lits = append(lits, "'"+string(st)+"'")
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
 	rows, err := x.query(ctx, `SELECT merchant_id, livemode, id FROM payments
- WHERE status IN (`+marks+`) AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
-		append(args, micros(now), limit)...)
+ WHERE status IN (`+strings.Join(lits, ", ")+`) AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+		micros(now), limit)
 	if err != nil {
 		return nil, err
 	}
