@@ -64,7 +64,7 @@ func (pg *privatePostgres) start() {
 func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	t.Parallel()
 	pg := startPrivatePostgres(t)
-	s := startServer(t, freeAddr(t), "PAYMUX_DATA_DIR="+t.TempDir(), "PAYMUX_DATABASE_URL="+pg.url)
+	s := startServer(t, "PAYMUX_DATA_DIR="+t.TempDir(), "PAYMUX_DATABASE_URL="+pg.url)
 	key := s.testKey()
 	code, p := call(t, "POST", s.base+"/v1/payments", key, `{"amount":1000,"currency":"EUR"}`)
 	if code != 201 {

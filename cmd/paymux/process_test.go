@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -54,23 +53,17 @@ type server struct {
 	done chan struct{}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+var apiLineRE = regexp.MustCompile(`API\s+(http://127\.0\.0\.1:\d+)/v1`)
 
-// startServer starts paymux serve with env added to the test's environment and
-// waits until it is ready.
-func startServer(t *testing.T, addr string, env ...string) *server {
+// startServer starts paymux serve on a port of its own choosing (the banner says
+// which), with env added to the test's environment, and waits until it is ready.
+// Letting the server pick the port avoids two parallel tests being handed the same
+// "free" port.
+func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
-	s := &server{t: t, base: "http://" + addr, done: make(chan struct{})}
+	s := &server{t: t, done: make(chan struct{})}
 	s.cmd = exec.Command(binary, "serve")
-	s.cmd.Env = append(os.Environ(), append([]string{"PAYMUX_ADDR=" + addr, "PAYMUX_LOG_LEVEL=warn",
+	s.cmd.Env = append(os.Environ(), append([]string{"PAYMUX_ADDR=127.0.0.1:0", "PAYMUX_LOG_LEVEL=warn",
 		"PAYMUX_MASTER_KEY=" + strings.Repeat("cd", 32)}, env...)...)
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = pw, pw
@@ -89,11 +82,13 @@ func startServer(t *testing.T, addr string, env ...string) *server {
 	t.Cleanup(func() { s.kill() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
+		if m := apiLineRE.FindStringSubmatch(s.output()); m != nil {
+			s.base = m[1]
+			if resp, err := http.Get(s.base + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return s
+				}
 			}
 		}
 		select {
@@ -176,9 +171,8 @@ func eventTypes(t *testing.T, base, key, id string) []string {
 func TestKill9WhileProcessingStillSettles(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, env []string) {
-		addr := freeAddr(t)
 		env = append(env, "PAYMUX_SANDBOX_SETTLE_AFTER=2s")
-		s := startServer(t, addr, env...)
+		s := startServer(t, env...)
 		key := s.testKey()
 		code, p := call(t, "POST", s.base+"/v1/payments", key, `{"amount":1000,"currency":"EUR"}`)
 		if code != 201 {
@@ -189,7 +183,7 @@ func TestKill9WhileProcessingStillSettles(t *testing.T) {
 			t.Fatalf("confirm: %d %v", code, p)
 		}
 		s.kill()
-		s = startServer(t, addr, env...)
+		s = startServer(t, env...)
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			_, p = call(t, "GET", s.base+"/v1/payments/"+id, key, "")
@@ -211,8 +205,7 @@ func TestKill9WhileProcessingStillSettles(t *testing.T) {
 func TestIdempotencyKeyLeftByACrashCompletesOnce(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, env []string) {
-		addr := freeAddr(t)
-		s := startServer(t, addr, append(env, "PAYMUX_SANDBOX_LATENCY=3s")...)
+		s := startServer(t, append(env, "PAYMUX_SANDBOX_LATENCY=3s")...)
 		key := s.testKey()
 		_, p := call(t, "POST", s.base+"/v1/payments", key, `{"amount":1000,"currency":"EUR"}`)
 		id := p["id"].(string)
@@ -220,7 +213,7 @@ func TestIdempotencyKeyLeftByACrashCompletesOnce(t *testing.T) {
 		time.Sleep(time.Second) // the confirm is now waiting on the sandbox
 		s.kill()
 		crashed := time.Now()
-		s = startServer(t, addr, env...)
+		s = startServer(t, env...)
 		for {
 			code, p := call(t, "POST", s.base+"/v1/payments/"+id+"/confirm", key, `{"payment_method":"pm_card_visa"}`, "Idempotency-Key", "confirm-1")
 			if code == 200 {
@@ -251,9 +244,9 @@ func TestIdempotencyKeyLeftByACrashCompletesOnce(t *testing.T) {
 func TestSecondServerOnOneDataDirExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	startServer(t, freeAddr(t), "PAYMUX_DATA_DIR="+dir)
+	startServer(t, "PAYMUX_DATA_DIR="+dir)
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), "PAYMUX_DATA_DIR="+dir, "PAYMUX_ADDR="+freeAddr(t), "PAYMUX_MASTER_KEY="+strings.Repeat("cd", 32))
+	cmd.Env = append(os.Environ(), "PAYMUX_DATA_DIR="+dir, "PAYMUX_ADDR=127.0.0.1:0", "PAYMUX_MASTER_KEY="+strings.Repeat("cd", 32))
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -267,7 +260,7 @@ func TestSecondServerOnOneDataDirExitsAtOnce(t *testing.T) {
 func TestAdminCommandsPrintJSONAgainstTheRunningDatabase(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s := startServer(t, freeAddr(t), "PAYMUX_DATA_DIR="+dir)
+	s := startServer(t, "PAYMUX_DATA_DIR="+dir)
 	admin := func(args ...string) map[string]any {
 		t.Helper()
 		cmd := exec.Command(binary, append([]string{"admin"}, args...)...)
@@ -305,4 +298,34 @@ func TestAdminCommandsPrintJSONAgainstTheRunningDatabase(t *testing.T) {
 	if u["email"] != "ops@shop.example" || u["password"] == "" {
 		t.Fatalf("user create: %v", u)
 	}
+}
+
+func TestKill9DuringTheProviderCallEndsInTheTrueState(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, env []string) {
+		// The sandbox takes 2s to hear the call and 2s to answer: at 3s it has
+		// charged the card and paymux has not heard of it.
+		s := startServer(t, append(env, "PAYMUX_SANDBOX_LATENCY=4s")...)
+		key := s.testKey()
+		_, p := call(t, "POST", s.base+"/v1/payments", key, `{"amount":1000,"currency":"EUR"}`)
+		id := p["id"].(string)
+		go call(t, "POST", s.base+"/v1/payments/"+id+"/confirm", key, `{"payment_method":"pm_card_visa"}`)
+		time.Sleep(3 * time.Second)
+		s.kill()
+		crashed := time.Now()
+		s = startServer(t, env...)
+		for {
+			_, p = call(t, "GET", s.base+"/v1/payments/"+id, key, "")
+			if p["status"] == "succeeded" {
+				break
+			}
+			if time.Since(crashed) > 90*time.Second {
+				t.Fatalf("payment still %v 90s after the crash", p["status"])
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if got := strings.Join(eventTypes(t, s.base, key, id), ","); got != "payment.created,payment.succeeded" {
+			t.Fatalf("history: %s", got)
+		}
+	})
 }

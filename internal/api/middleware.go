@@ -65,13 +65,45 @@ func (s *Server) withBasics(next http.Handler) http.Handler {
 	})
 }
 
+// Admission control: at most MaxInFlight API requests run at once; more wait up to
+// AdmissionWait for a slot and are then told to come back (429 with Retry-After).
+// Under overload this keeps memory and latency bounded instead of letting every
+// connection queue on the database.
+const (
+	defaultMaxInFlight   = 512
+	defaultAdmissionWait = 5 * time.Second
+)
+
+func (s *Server) admit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			t := time.NewTimer(s.admissionWait)
+			select {
+			case s.slots <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				s.writeError(w, r, payment.Errorf(payment.KindRateLimited, "server_busy",
+					"paymux is at capacity: retry after the Retry-After delay"))
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		defer func() { <-s.slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
 // handlerFunc is an authenticated API handler.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *engine.Principal)
 
 // secret authenticates a secret API key; publishable keys are refused with a
 // message saying why.
 func (s *Server) secret(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.admit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := bearer(r)
 		if !ok {
 			s.writeError(w, r, payment.Errorf(payment.KindUnauthorized, payment.CodeAPIKeyMissing,
@@ -89,7 +121,7 @@ func (s *Server) secret(h handlerFunc) http.Handler {
 			return
 		}
 		h(w, r, p)
-	})
+	}))
 }
 
 func bearer(r *http.Request) (string, bool) {

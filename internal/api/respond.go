@@ -35,7 +35,7 @@ var kindHTTP = map[payment.Kind]struct {
 	payment.KindUnavailable:   {http.StatusServiceUnavailable, "api_error"},
 	payment.KindIdempotency:   {http.StatusConflict, "idempotency_error"},
 	payment.KindTooLarge:      {http.StatusRequestEntityTooLarge, "invalid_request_error"},
-	payment.KindRateLimited:   {http.StatusTooManyRequests, "rate_limit_error"},
+	payment.KindRateLimited:   {http.StatusTooManyRequests, "api_error"},
 	payment.KindInternal:      {http.StatusInternalServerError, "api_error"},
 }
 
@@ -64,7 +64,7 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := s.renderError(r, err)
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeRaw(w, status, body)

@@ -21,17 +21,22 @@ type Deps struct {
 	Version string
 	// Metrics observes requests and serves /metrics; nil leaves both out.
 	Metrics *metrics.Metrics
+	// MaxInFlight and AdmissionWait bound concurrent API requests (0: defaults).
+	MaxInFlight   int
+	AdmissionWait time.Duration
 }
 
 // Server is the HTTP front of paymux.
 type Server struct {
-	eng     *engine.Engine
-	store   store.Store
-	log     *slog.Logger
-	version string
-	mux     *http.ServeMux
-	metrics *metrics.Metrics
-	started time.Time
+	eng           *engine.Engine
+	store         store.Store
+	log           *slog.Logger
+	version       string
+	mux           *http.ServeMux
+	metrics       *metrics.Metrics
+	slots         chan struct{}
+	admissionWait time.Duration
+	started       time.Time
 }
 
 // Limits on requests.
@@ -47,6 +52,13 @@ const (
 func New(d Deps) *Server {
 	s := &Server{eng: d.Engine, store: d.Store, log: d.Logger, version: d.Version, mux: http.NewServeMux(),
 		metrics: d.Metrics, started: time.Now()}
+	if d.MaxInFlight <= 0 {
+		d.MaxInFlight = defaultMaxInFlight
+	}
+	if d.AdmissionWait <= 0 {
+		d.AdmissionWait = defaultAdmissionWait
+	}
+	s.slots, s.admissionWait = make(chan struct{}, d.MaxInFlight), d.AdmissionWait
 	for _, rt := range s.routes(d.Sandbox) {
 		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
@@ -89,7 +101,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("GET", "/v1/refunds/{id}", s.secret(s.getRefund)),
 		api("GET", "/v1/events", s.secret(s.listEvents)),
 		api("GET", "/v1/events/{id}", s.secret(s.getEvent)),
-		api("POST", "/hooks/{provider}/{connection}", http.HandlerFunc(s.providerWebhook)),
+		api("POST", "/hooks/{provider}/{connection}", s.admit(http.HandlerFunc(s.providerWebhook))),
 		api("GET", "/healthz", http.HandlerFunc(s.healthz)),
 		api("GET", "/readyz", http.HandlerFunc(s.readyz)),
 		page("GET", "/openapi.json", s.openAPI),

@@ -43,6 +43,9 @@ type Config struct {
 	Version string
 	// Jobs tunes the job runner.
 	Jobs jobs.Config
+	// MaxInFlight and AdmissionWait bound concurrent API requests (0: defaults).
+	MaxInFlight   int
+	AdmissionWait time.Duration
 }
 
 // SQLitePath is the database file used when no DatabaseURL is set.
@@ -124,12 +127,14 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		engine.JobReconcilePayment: eng.WorkReconcile,
 		engine.JobSubmitRefund:     eng.WorkSubmitRefund,
 		engine.JobExpireSweep:      eng.WorkExpireSweep,
+		engine.JobAttemptSweep:     eng.WorkAttemptSweep,
 		engine.JobPurgeIdempotency: eng.WorkPurgeIdempotency(24 * time.Hour),
 		sandbox.JobWebhook:         a.Sandbox.WorkWebhook,
 	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
 	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),
-		Version: c.Version, Metrics: m})
+		Version: c.Version, Metrics: m,
+		MaxInFlight: c.MaxInFlight, AdmissionWait: c.AdmissionWait})
 	return a, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
@@ -134,4 +135,14 @@ func providerErr(err error) error {
 	}
 	return &payment.Error{Kind: payment.KindProvider, Code: payment.CodeProviderUnavailable,
 		Message: "the payment provider could not be reached; retry shortly", Err: err}
+}
+
+// ProviderTimeout bounds one provider call.
+const ProviderTimeout = 30 * time.Second
+
+// providerCtx detaches a provider call from the caller's cancellation: a shopper or
+// client hanging up must not abandon a call halfway, which would leave its outcome
+// unknown. The call is still bounded by ProviderTimeout.
+func providerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), ProviderTimeout)
 }

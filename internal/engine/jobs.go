@@ -106,6 +106,19 @@ func (e *Engine) ExpirePayments(ctx context.Context) (int, error) {
 	}
 }
 
+// Pending attempts older than this are ones whose process died during the call: no
+// live call lasts longer than ProviderTimeout.
+const staleAttempt = ProviderTimeout + 15*time.Second
+
+// WorkAttemptSweep resolves provider calls left open by a crash, every ten seconds,
+// so that such a payment reaches its true state within a minute of a restart.
+func (e *Engine) WorkAttemptSweep(ctx context.Context, _ store.Job) error {
+	if _, err := e.ResolvePendingAttempts(ctx, staleAttempt); err != nil {
+		return err
+	}
+	return RunAgain{At: e.now().Add(10 * time.Second)}
+}
+
 // WorkPurgeIdempotency forgets Idempotency-Keys older than retention, hourly.
 func (e *Engine) WorkPurgeIdempotency(retention time.Duration) func(ctx context.Context, j store.Job) error {
 	return func(ctx context.Context, _ store.Job) error {
@@ -124,9 +137,10 @@ func (e *Engine) WorkPurgeIdempotency(retention time.Duration) func(ctx context.
 // however many instances start.
 func (e *Engine) SchedulePeriodic(ctx context.Context) error {
 	return storeErr(e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error {
-		for _, kind := range []string{JobExpireSweep, JobPurgeIdempotency} {
+		for _, kind := range []string{JobExpireSweep, JobPurgeIdempotency, JobAttemptSweep} {
+			// Periodic jobs retry with backoff on failure but are never given up on.
 			if err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Args: []byte("{}"), RunAt: e.now(),
-				UniqueKey: "periodic:" + kind}); err != nil {
+				UniqueKey: "periodic:" + kind, MaxAttempts: 1 << 30}); err != nil {
 				return err
 			}
 		}

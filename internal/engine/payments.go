@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
@@ -16,6 +17,7 @@ const (
 	JobSubmitRefund     = "refund.submit"
 	JobExpireSweep      = "payment.expire_sweep"
 	JobPurgeIdempotency = "idempotency.purge"
+	JobAttemptSweep     = "payment.attempt_sweep"
 )
 
 // CreatePayment creates a payment awaiting a payment method.
@@ -107,16 +109,50 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 		return nil, payment.Invalid("capture_method", payment.CodeParameterInvalid,
 			"%s does not support manual capture: create the payment with capture_method \"automatic\"", b.reg.Name)
 	}
-	// The attempt number makes the provider key: a retry of this same confirm (after
-	// a crash or timeout) sends the same key, so the provider charges at most once.
+	// The attempt number makes the provider key, so a retry of the same attempt
+	// (after a crash or timeout) sends the same key and the provider charges at most
+	// once. The attempt is recorded before the call: if this process dies during it,
+	// the pending-attempt sweep asks the provider what became of it.
 	attempt := p.Attempts + 1
-	out, perr := b.Authorize(ctx, provider.AuthorizeRequest{
-		PaymentID: p.ID, IdempotencyKey: fmt.Sprintf("%s-authorize-%d", p.ID, attempt),
+	if p.AttemptPending {
+		attempt = p.Attempts // resume the attempt a crash or a timeout left open
+	}
+	err = e.store.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil {
+			return notFound(err, "payment", id)
+		}
+		if err := cur.CheckConfirmable(); err != nil {
+			return err
+		}
+		if cur.AttemptPending && cur.Attempts == attempt {
+			return nil
+		}
+		if cur.Attempts != attempt-1 {
+			return payment.Errorf(payment.KindConflict, payment.CodeConcurrentUpdate,
+				"payment %s is being confirmed by another request: retry after it finishes", id)
+		}
+		cur.Attempts, cur.AttemptPending = attempt, true
+		cur.Provider, cur.ConnectionID = b.reg.Name, b.conn.ID
+		cur.UpdatedAt = e.now()
+		return tx.UpdatePayment(ctx, cur)
+	})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	pctx, cancel := providerCtx(ctx)
+	defer cancel()
+	out, perr := b.Authorize(pctx, provider.AuthorizeRequest{
+		PaymentID: p.ID, IdempotencyKey: authorizeKey(p.ID, attempt),
 		Amount: p.Amount, Currency: p.Currency, CaptureMethod: p.CaptureMethod,
 		PaymentMethod: cp.PaymentMethod, ReturnURL: e.cfg.BaseURL + "/pay/" + p.ID + "/return",
 		OrderID: p.OrderID, Description: p.Description, Customer: p.Customer,
 	})
-	var pe *provider.Error
+	var (
+		pe       *provider.Error
+		refusal  *payment.Error
+		keepBusy bool // the failure goes to the caller as provider_error
+	)
 	switch {
 	case perr == nil:
 	case errors.As(perr, &pe) && pe.Uncertain:
@@ -125,64 +161,130 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 		out = payment.Outcome{Status: payment.StatusProcessing}
 	case errors.As(perr, &pe):
 		out = payment.Outcome{Status: payment.StatusFailed, FailureCode: pe.Code, FailureMessage: pe.Message}
+		keepBusy = true
+	case errors.As(perr, &refusal):
+		// Refused before it reached the provider (e.g. an unknown test method):
+		// close the attempt and report the error; the payment is unchanged.
+		return nil, e.closeAttempt(ctx, s, id, attempt, perr)
 	default:
-		var ce *payment.Error
-		if errors.As(perr, &ce) {
-			return nil, perr
-		}
-		return nil, providerErr(perr)
+		return nil, e.closeAttempt(ctx, s, id, attempt, providerErr(perr))
 	}
 	var res *payment.Payment
-	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+	// Recording the outcome must not depend on the client still listening: the
+	// provider has acted.
+	err = e.write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) (any, error) {
 		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
 		if err != nil {
 			return nil, notFound(err, "payment", id)
 		}
-		if cur.Attempts >= attempt || cur.CheckConfirmable() != nil {
-			// A concurrent confirm or the provider's webhook got here first. If it
-			// was news of this very attempt, the payment already says what happened.
-			if out.ProviderReference != "" && cur.ProviderReference == out.ProviderReference {
+		if !cur.AttemptPending || cur.Attempts != attempt || cur.CheckConfirmable() != nil {
+			// A concurrent confirm of the same attempt, the sweep or the provider's
+			// webhook recorded the outcome first: the payment already says it.
+			if cur.Attempts == attempt && (!cur.AttemptPending || cur.CheckConfirmable() != nil) {
 				res = cur
 				return cur, nil
 			}
-			if cur.Attempts >= attempt {
-				return nil, payment.Errorf(payment.KindConflict, payment.CodeConcurrentUpdate,
-					"payment %s was confirmed by another request at the same time", id)
-			}
-			return nil, cur.CheckConfirmable()
-		}
-		from := cur.Status
-		cur.Attempts = attempt
-		cur.Provider, cur.ConnectionID = b.reg.Name, b.conn.ID
-		if _, err := cur.Apply(out, e.now()); err != nil {
-			return nil, err
-		}
-		if err := tx.UpdatePayment(ctx, cur); err != nil {
-			return nil, err
-		}
-		if err := e.recordPayment(ctx, tx, actor, payment.PaymentEventType(cur.Status), cur, from); err != nil {
-			return nil, err
-		}
-		if cur.Status == payment.StatusProcessing {
-			if err := enqueue(ctx, tx, JobReconcilePayment, s.MerchantID, paymentRef{s.MerchantID, s.Livemode, id},
-				e.now().Add(e.cfg.ReconcileAfter)); err != nil {
-				return nil, err
-			}
+			return nil, payment.Errorf(payment.KindConflict, payment.CodeConcurrentUpdate,
+				"payment %s was confirmed by another request at the same time", id)
 		}
 		res = cur
-		if perr != nil && !(errors.As(perr, &pe) && pe.Uncertain) {
-			// The failure is kept on the payment, and the caller hears provider_error.
-			return nil, nil
-		}
-		return cur, nil
+		return cur, e.recordAttempt(ctx, tx, actor, cur, out)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if perr != nil && !pe.Uncertain {
+	if keepBusy {
 		return nil, providerErr(perr)
 	}
 	return res, nil
+}
+
+func authorizeKey(paymentID string, attempt int) string {
+	return fmt.Sprintf("%s-authorize-%d", paymentID, attempt)
+}
+
+// recordAttempt stores the provider's answer to attempt cur.Attempts.
+func (e *Engine) recordAttempt(ctx context.Context, tx store.Tx, actor payment.Actor, cur *payment.Payment, out payment.Outcome) error {
+	from := cur.Status
+	cur.AttemptPending = false
+	if _, err := cur.Apply(out, e.now()); err != nil {
+		return err
+	}
+	cur.UpdatedAt = e.now()
+	if err := tx.UpdatePayment(ctx, cur); err != nil {
+		return err
+	}
+	if err := e.recordPayment(ctx, tx, actor, payment.PaymentEventType(cur.Status), cur, from); err != nil {
+		return err
+	}
+	if cur.Status == payment.StatusProcessing {
+		return enqueue(ctx, tx, JobReconcilePayment, cur.MerchantID,
+			paymentRef{cur.MerchantID, cur.Livemode, cur.ID}, e.now().Add(e.cfg.ReconcileAfter))
+	}
+	return nil
+}
+
+// closeAttempt clears an attempt that never reached the provider and returns cause.
+func (e *Engine) closeAttempt(ctx context.Context, s store.Scope, id string, attempt int, cause error) error {
+	err := e.store.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
+		if err != nil || !cur.AttemptPending || cur.Attempts != attempt {
+			return err
+		}
+		cur.AttemptPending = false
+		return tx.UpdatePayment(ctx, cur)
+	})
+	if err != nil {
+		return storeErr(err)
+	}
+	return cause
+}
+
+// ResolvePendingAttempts asks providers about attempts that were started before
+// olderThan ago and never recorded, because the process died during the call.
+func (e *Engine) ResolvePendingAttempts(ctx context.Context, olderThan time.Duration) (int, error) {
+	keys, err := e.store.StalePendingAttempts(ctx, e.now().Add(-olderThan), 100)
+	if err != nil {
+		return 0, storeErr(err)
+	}
+	n := 0
+	for _, k := range keys {
+		s := store.Scope{MerchantID: k.MerchantID, Livemode: k.Livemode}
+		p, err := e.GetPayment(ctx, s, k.ID)
+		if err != nil {
+			return n, err
+		}
+		b, err := e.connectorOf(ctx, p.ConnectionID)
+		if err != nil {
+			return n, err
+		}
+		pctx, cancel := providerCtx(ctx)
+		out, err := b.Status(pctx, provider.StatusRequest{PaymentID: p.ID, IdempotencyKey: authorizeKey(p.ID, p.Attempts)})
+		cancel()
+		neverArrived := errors.Is(err, provider.ErrUnknownPayment)
+		if err != nil && !neverArrived {
+			e.log.Warn("resolve pending attempt", "payment", p.ID, "err", err)
+			continue
+		}
+		err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+			cur, err := tx.GetPaymentForUpdate(ctx, s, k.ID)
+			if err != nil || !cur.AttemptPending || cur.Attempts != p.Attempts {
+				return nil, err
+			}
+			if neverArrived || cur.CheckConfirmable() != nil {
+				// Nothing happened at the provider, or a webhook already told the
+				// outcome: the attempt is simply closed.
+				cur.AttemptPending = false
+				return nil, tx.UpdatePayment(ctx, cur)
+			}
+			n++
+			return nil, e.recordAttempt(ctx, tx, systemActor, cur, out)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // paymentRef is the argument of jobs that work on one payment.
@@ -211,7 +313,9 @@ func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s stor
 	if amount < p.AmountCapturable && !b.reg.Capabilities.PartialCapture {
 		return nil, payment.Invalid("amount", payment.CodeParameterInvalid, "%s does not support partial capture: omit amount to capture %d", b.reg.Name, p.AmountCapturable)
 	}
-	out, err := b.Capture(ctx, provider.CaptureRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-capture",
+	pctx, cancel := providerCtx(ctx)
+	defer cancel()
+	out, err := b.Capture(pctx, provider.CaptureRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-capture",
 		ProviderReference: p.ProviderReference, Amount: amount, Currency: p.Currency})
 	if err != nil {
 		return nil, providerErr(err)
@@ -257,7 +361,9 @@ func (e *Engine) CancelPayment(ctx context.Context, actor payment.Actor, s store
 		if err != nil {
 			return nil, err
 		}
-		if _, err := b.Void(ctx, provider.VoidRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-void",
+		pctx, cancel := providerCtx(ctx)
+		defer cancel()
+		if _, err := b.Void(pctx, provider.VoidRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-void",
 			ProviderReference: p.ProviderReference}); err != nil && !errors.Is(err, provider.ErrNotSupported) {
 			return nil, providerErr(err)
 		}
@@ -305,8 +411,16 @@ func (e *Engine) SyncPayment(ctx context.Context, actor payment.Actor, s store.S
 	if err != nil {
 		return nil, err
 	}
-	out, err := b.Status(ctx, provider.StatusRequest{PaymentID: p.ID, ProviderReference: p.ProviderReference,
-		IdempotencyKey: fmt.Sprintf("%s-authorize-%d", p.ID, p.Attempts)})
+	pctx, cancel := providerCtx(ctx)
+	defer cancel()
+	out, err := b.Status(pctx, provider.StatusRequest{PaymentID: p.ID, ProviderReference: p.ProviderReference,
+		IdempotencyKey: authorizeKey(p.ID, p.Attempts)})
+	if errors.Is(err, provider.ErrUnknownPayment) && p.Status == payment.StatusProcessing {
+		// Held in processing after an uncertain call that, it turns out, never
+		// arrived: nothing was charged.
+		out, err = payment.Outcome{Status: payment.StatusFailed, FailureCode: "not_received",
+			FailureMessage: "the payment never reached the provider; confirm it again"}, nil
+	}
 	if err != nil {
 		return nil, providerErr(err)
 	}
@@ -331,8 +445,15 @@ func (e *Engine) applyOutcome(ctx context.Context, actor payment.Actor, s store.
 func (e *Engine) applyInTx(ctx context.Context, tx store.Tx, actor payment.Actor, p *payment.Payment, out payment.Outcome) error {
 	from := p.Status
 	changed, err := p.Apply(out, e.now())
-	if err != nil || !changed {
+	if err != nil {
 		return err
+	}
+	if p.AttemptPending && p.CheckConfirmable() != nil {
+		// The provider's news of the attempt in flight arrived before its answer.
+		p.AttemptPending, changed = false, true
+	}
+	if !changed {
+		return nil
 	}
 	if err := tx.UpdatePayment(ctx, p); err != nil {
 		return err

@@ -130,7 +130,9 @@ func (e *Engine) submitRefund(ctx context.Context, actor payment.Actor, s store.
 			return nil, err
 		}
 	}
-	res, err := b.Refund(ctx, provider.RefundRequest{PaymentID: p.ID, RefundID: r.ID, IdempotencyKey: r.ID,
+	pctx, cancel := providerCtx(ctx)
+	defer cancel()
+	res, err := b.Refund(pctx, provider.RefundRequest{PaymentID: p.ID, RefundID: r.ID, IdempotencyKey: r.ID,
 		ProviderReference: p.ProviderReference, Amount: r.Amount, Currency: r.Currency, Reason: r.Reason})
 	var pe *provider.Error
 	switch {

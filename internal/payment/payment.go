@@ -92,6 +92,9 @@ type Payment struct {
 	// Attempts counts confirmations sent to a provider; with the payment id it makes
 	// the provider idempotency key, so a retried confirm reuses the same key.
 	Attempts int `json:"-"`
+	// AttemptPending is set while a provider call for attempt Attempts is under way.
+	// One left set by a crash is resolved by asking the provider (engine sweep).
+	AttemptPending bool `json:"-"`
 	// Version increases with every stored change; stores refuse a stale update.
 	Version int64 `json:"-"`
 }

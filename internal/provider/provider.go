@@ -166,6 +166,9 @@ type Connector interface {
 // Errors connectors return.
 var (
 	ErrNotSupported = errors.New("not supported by this provider")
+	// ErrUnknownPayment: the provider has no record of the payment (the request
+	// never reached it).
+	ErrUnknownPayment = errors.New("the provider has no record of this payment")
 	ErrBadSignature = errors.New("webhook signature invalid")
 )
 

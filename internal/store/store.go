@@ -54,6 +54,9 @@ type Reader interface {
 	// one lookup across tenants, for public pages (hosted checkout, provider return)
 	// that know only the unguessable payment id.
 	LocatePayment(ctx context.Context, id string) (PaymentKey, error)
+	// StalePendingAttempts lists, across merchants, payments whose provider call was
+	// started before the given time and never recorded (the process died during it).
+	StalePendingAttempts(ctx context.Context, before time.Time, limit int) ([]PaymentKey, error)
 	// ExpiredPayments lists, across merchants, open payments past their expiry.
 	ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]PaymentKey, error)
 

@@ -70,6 +70,9 @@ func (c *connector) Authorize(ctx context.Context, r provider.AuthorizeRequest) 
 	if err != nil {
 		return payment.Outcome{}, err
 	}
+	if err := c.sb.pause(ctx); err != nil {
+		return payment.Outcome{}, err
+	}
 	return c.sb.outcome(txn), nil
 }
 
@@ -143,6 +146,9 @@ func (c *connector) Capture(ctx context.Context, r provider.CaptureRequest) (pay
 	if err != nil {
 		return payment.Outcome{}, err
 	}
+	if err := c.sb.pause(ctx); err != nil {
+		return payment.Outcome{}, err
+	}
 	return c.sb.outcome(t), nil
 }
 
@@ -166,6 +172,9 @@ func (c *connector) Void(ctx context.Context, r provider.VoidRequest) (payment.O
 		return perr("transaction_unexpected_state", "transaction %s is %s and cannot be voided", t.ID, t.Status)
 	})
 	if err != nil {
+		return payment.Outcome{}, err
+	}
+	if err := c.sb.pause(ctx); err != nil {
 		return payment.Outcome{}, err
 	}
 	return c.sb.outcome(t), nil
@@ -207,6 +216,9 @@ func (c *connector) Refund(ctx context.Context, r provider.RefundRequest) (provi
 	if err != nil {
 		return provider.RefundResult{}, err
 	}
+	if err := c.sb.pause(ctx); err != nil {
+		return provider.RefundResult{}, err
+	}
 	return provider.RefundResult{State: payment.RefundSucceeded, ProviderReference: ref.ID}, nil
 }
 
@@ -223,12 +235,13 @@ func (c *connector) Status(ctx context.Context, r provider.StatusRequest) (payme
 	} else {
 		t, err = c.sb.d.Store.SandboxTxnByKey(ctx, c.conn.ID, r.IdempotencyKey)
 		if errors.Is(err, store.ErrNotFound) {
-			// The authorisation never arrived: to the provider the payment does not exist.
-			return payment.Outcome{Status: payment.StatusFailed, FailureCode: "not_received",
-				FailureMessage: "the provider never received this payment"}, nil
+			return payment.Outcome{}, provider.ErrUnknownPayment // the authorisation never arrived
 		}
 	}
 	if err != nil {
+		return payment.Outcome{}, err
+	}
+	if err := c.sb.pause(ctx); err != nil {
 		return payment.Outcome{}, err
 	}
 	return c.sb.outcome(t), nil

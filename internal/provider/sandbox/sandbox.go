@@ -128,11 +128,14 @@ const (
 	txnCanceled       = "canceled"
 )
 
+// pause waits half the configured latency: calls pause once on the way in and once
+// on the way out, like a request and its response crossing a network, so a crash
+// can fall between the provider acting and paymux hearing of it.
 func (s *Sandbox) pause(ctx context.Context) error {
 	if s.d.Latency <= 0 {
 		return nil
 	}
-	t := time.NewTimer(s.d.Latency)
+	t := time.NewTimer(s.d.Latency / 2)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -144,6 +144,7 @@ func (dialect) Name() string       { return "postgres" }
 func (dialect) Numbered() bool     { return true }
 func (dialect) ForUpdate() string  { return " FOR UPDATE" }
 func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (dialect) True() string       { return "true" }
 
 func (dialect) Classify(err error) error {
 	if err == nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDuplicate) {

@@ -147,6 +147,7 @@ func (dialect) Name() string       { return "sqlite" }
 func (dialect) Numbered() bool     { return false }
 func (dialect) ForUpdate() string  { return "" }
 func (dialect) SkipLocked() string { return "" }
+func (dialect) True() string       { return "1" }
 
 func (dialect) Classify(err error) error {
 	if err == nil {

@@ -49,13 +49,29 @@ func newGroupWriter(ctx context.Context, db *sql.DB, maxBatch int) (*groupWriter
 func (w *groupWriter) Write(ctx context.Context, fn func(ctx context.Context, q sqlstore.Querier) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
+	case <-w.quit:
+		return errClosed
+	default:
+	}
+	select {
 	case w.reqs <- r:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-w.quit:
 		return errClosed
 	}
-	return <-r.done
+	select {
+	case err := <-r.done:
+		return err
+	case <-w.stopped:
+		// The loop ended; it may have answered us on its way out, or never seen us.
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (w *groupWriter) Close() error {

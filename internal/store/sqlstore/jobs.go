@@ -67,8 +67,10 @@ func (x *queries) RetryJob(ctx context.Context, id int64, runAt time.Time, errMs
 	if len(errMsg) > 2000 {
 		errMsg = errMsg[:2000]
 	}
+	// A discarded job gives up its unique key, so the work can be queued again.
 	_, err := x.exec(ctx, `UPDATE jobs SET
  state = CASE WHEN attempts >= max_attempts THEN ? ELSE ? END,
+ unique_key = CASE WHEN attempts >= max_attempts THEN NULL ELSE unique_key END,
  run_at = ?, locked_until = 0, last_error = ? WHERE id = ?`,
 		jobDiscarded, jobAvailable, micros(runAt), errMsg, id)
 	return err

@@ -29,6 +29,8 @@ type Dialect interface {
 	ForUpdate() string
 	// SkipLocked is the suffix that lets concurrent job claimers pass each other.
 	SkipLocked() string
+	// True is the boolean literal true, as partial indexes are written with it.
+	True() string
 	// Classify turns a driver error into a store error (ErrUnavailable,
 	// ErrDuplicate) wrapping it, or returns it unchanged.
 	Classify(err error) error

@@ -43,6 +43,14 @@ func WithSettleAfter(d time.Duration) Option { return func(c *app.Config) { c.Sa
 // WithExpiry sets the payment expiry.
 func WithExpiry(d time.Duration) Option { return func(c *app.Config) { c.PaymentExpiry = d } }
 
+// WithSandboxLatency sets the sandbox's latency per call.
+func WithSandboxLatency(d time.Duration) Option { return func(c *app.Config) { c.SandboxLatency = d } }
+
+// WithAdmission bounds concurrent API requests.
+func WithAdmission(max int, wait time.Duration) Option {
+	return func(c *app.Config) { c.MaxInFlight, c.AdmissionWait = max, wait }
+}
+
 // Start builds and starts paymux on engine ("sqlite" or "postgres").
 func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	t.Helper()
@@ -73,14 +81,14 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	handler = a.Handler()
 	done := make(chan struct{})
 	go func() { defer close(done); a.Runner.Run(ctx) }()
-	if err := a.Engine.SchedulePeriodic(ctx); err != nil {
-		t.Fatalf("schedule jobs: %v", err)
-	}
 	t.Cleanup(func() {
 		cancel()
 		<-done
 		a.Close()
 	})
+	if err := a.Engine.SchedulePeriodic(ctx); err != nil {
+		t.Fatalf("schedule jobs: %v", err)
+	}
 	keys, err := a.Engine.CreateMerchant(ctx, "Test Shop")
 	if err != nil {
 		t.Fatalf("create merchant: %v", err)

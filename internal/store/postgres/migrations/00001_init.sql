@@ -71,6 +71,7 @@ CREATE TABLE payments (
   failure_code TEXT NOT NULL,
   failure_message TEXT NOT NULL,
   attempts BIGINT NOT NULL,
+  attempt_pending BOOLEAN NOT NULL,
   version BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
@@ -83,6 +84,7 @@ CREATE TABLE payments (
 CREATE INDEX payments_list ON payments (merchant_id, livemode, created_at, id);
 CREATE INDEX payments_order ON payments (merchant_id, order_id);
 CREATE UNIQUE INDEX payments_id ON payments (id);
+CREATE INDEX payments_attempt_pending ON payments (updated_at) WHERE attempt_pending = true;
 CREATE INDEX payments_provider_ref ON payments (merchant_id, provider, provider_reference);
 CREATE INDEX payments_expiry ON payments (expires_at)
   WHERE status IN ('requires_payment_method', 'requires_action', 'failed');

@@ -71,6 +71,7 @@ CREATE TABLE payments (
   failure_code TEXT NOT NULL,
   failure_message TEXT NOT NULL,
   attempts INTEGER NOT NULL,
+  attempt_pending INTEGER NOT NULL,
   version INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -83,6 +84,7 @@ CREATE TABLE payments (
 CREATE INDEX payments_list ON payments (merchant_id, livemode, created_at, id);
 CREATE INDEX payments_order ON payments (merchant_id, order_id);
 CREATE UNIQUE INDEX payments_id ON payments (id);
+CREATE INDEX payments_attempt_pending ON payments (updated_at) WHERE attempt_pending = 1;
 CREATE INDEX payments_provider_ref ON payments (merchant_id, provider, provider_reference);
 CREATE INDEX payments_expiry ON payments (expires_at)
   WHERE status IN ('requires_payment_method', 'requires_action', 'failed');
