@@ -169,7 +169,7 @@ var (
 	// ErrUnknownPayment: the provider has no record of the payment (the request
 	// never reached it).
 	ErrUnknownPayment = errors.New("the provider has no record of this payment")
-	ErrBadSignature = errors.New("webhook signature invalid")
+	ErrBadSignature   = errors.New("webhook signature invalid")
 )
 
 // Error is a failure reported by, or on the way to, a provider.
