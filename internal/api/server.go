@@ -63,9 +63,6 @@ func New(d Deps) *Server {
 		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
 	s.mux.Handle("/v1/", http.HandlerFunc(s.unknownRoute))
-	if d.Metrics != nil {
-		s.mux.Handle("GET /metrics", d.Metrics.Handler())
-	}
 	return s
 }
 
@@ -109,6 +106,9 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		page("GET", "/pay/{id}", s.checkoutPage),
 		page("GET", "/pay/{id}/return", s.providerReturn),
 		page("GET", "/{$}", s.home),
+	}
+	if s.metrics != nil {
+		rs = append(rs, Route{"GET", "/metrics", s.metrics.Handler(), false})
 	}
 	if sandbox != nil {
 		rs = append(rs, Route{"GET", "/sandbox/3ds/{txn}", sandbox, false}, Route{"POST", "/sandbox/3ds/{txn}", sandbox, false})

@@ -82,7 +82,7 @@ func (e *Engine) connectorFor(ctx context.Context, s store.Scope, name string) (
 			mode = "live"
 		}
 		return nil, payment.Errorf(payment.KindUnprocessable, payment.CodeProviderNotEnabled,
-			"no enabled %s connection in %s mode: add one with POST /v1/provider_connections", name, mode)
+			"no enabled %s connection in %s mode for this merchant: enable the provider for the merchant, or confirm test payments with provider \"sandbox\"", name, mode)
 	}
 	if err != nil {
 		return nil, storeErr(err)

@@ -152,7 +152,7 @@ func (e *Engine) recordPayment(ctx context.Context, tx store.Tx, actor payment.A
 	return tx.InsertEvent(ctx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: p.MerchantID, Livemode: p.Livemode,
 		Type: typ, PaymentID: p.ID, Actor: actor, FromStatus: string(from), ToStatus: string(p.Status),
-		Data: data, CreatedAt: e.now().UTC(),
+		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
 	})
 }
 
@@ -165,7 +165,7 @@ func (e *Engine) recordRefund(ctx context.Context, tx store.Tx, actor payment.Ac
 	return tx.InsertEvent(ctx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: r.MerchantID, Livemode: r.Livemode,
 		Type: typ, PaymentID: r.PaymentID, Actor: actor, FromStatus: string(from), ToStatus: string(r.Status),
-		Data: data, CreatedAt: e.now().UTC(),
+		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
 	})
 }
 

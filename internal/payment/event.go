@@ -37,20 +37,26 @@ const (
 // PaymentEventType is the event a payment's move to s appends.
 func PaymentEventType(s Status) string { return "payment." + string(s) }
 
+// EventData holds the object an event is about, as it was right after the change,
+// under "object" as webhook consumers of Stripe-style APIs expect.
+type EventData struct {
+	Object json.RawMessage `json:"object"`
+}
+
 // Event is one append-only entry of a merchant's history: who did what, when, and
 // which state the object went from and to. Data is the object as it was right after.
 type Event struct {
-	ID         string          `json:"id"`
-	Object     string          `json:"object"`
-	MerchantID string          `json:"-"`
-	Livemode   bool            `json:"livemode"`
-	Type       string          `json:"type"`
-	PaymentID  string          `json:"payment_id,omitempty"`
-	Actor      Actor           `json:"actor"`
-	FromStatus string          `json:"from_status,omitempty"`
-	ToStatus   string          `json:"to_status,omitempty"`
-	Data       json.RawMessage `json:"data"`
-	CreatedAt  time.Time       `json:"created_at"`
+	ID         string    `json:"id"`
+	Object     string    `json:"object"`
+	MerchantID string    `json:"-"`
+	Livemode   bool      `json:"livemode"`
+	Type       string    `json:"type"`
+	PaymentID  string    `json:"payment_id,omitempty"`
+	Actor      Actor     `json:"actor"`
+	FromStatus string    `json:"from_status,omitempty"`
+	ToStatus   string    `json:"to_status,omitempty"`
+	Data       EventData `json:"data"`
+	CreatedAt  time.Time `json:"created_at"`
 	// Seq orders events within a merchant; it is the stream cursor.
 	Seq int64 `json:"-"`
 }

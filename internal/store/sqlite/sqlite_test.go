@@ -114,7 +114,7 @@ func TestDataSurvivesReopen(t *testing.T) {
 	}
 	ps := []*payment.Payment{newPayment(t), newPayment(t), newPayment(t)}
 	ev := &payment.Event{ID: payment.NewID(payment.PrefixEvent), MerchantID: scope.MerchantID, Type: payment.EventPaymentCreated,
-		PaymentID: ps[0].ID, Data: []byte(`{"x":1}`), CreatedAt: time.Now()}
+		PaymentID: ps[0].ID, Data: payment.EventData{Object: []byte(`{"x":1}`)}, CreatedAt: time.Now()}
 	for _, p := range ps {
 		if err := st.Write(t.Context(), insert(p)); err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ func scanEvent(r scanner) (*payment.Event, error) {
 		return nil, err
 	}
 	e.Object = "event"
-	e.Data = []byte(data)
+	e.Data.Object = []byte(data)
 	e.CreatedAt = fromMicros(created)
 	return &e, nil
 }
@@ -31,7 +31,7 @@ func (x *queries) InsertEvent(ctx context.Context, e *payment.Event) error {
 	err := x.row(ctx, `INSERT INTO events (merchant_id, id, livemode, type, payment_id, actor_type,
  actor_id, from_status, to_status, data, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING seq`,
 		e.MerchantID, e.ID, e.Livemode, e.Type, e.PaymentID, e.Actor.Type, e.Actor.ID, e.FromStatus,
-		e.ToStatus, string(e.Data), micros(e.CreatedAt)).Scan(&e.Seq)
+		e.ToStatus, string(e.Data.Object), micros(e.CreatedAt)).Scan(&e.Seq)
 	return x.scanErr(err)
 }
 
@@ -57,8 +57,8 @@ func (x *queries) ListEvents(ctx context.Context, s store.Scope, f store.EventFi
 	}
 	if f.StartingAfter != "" {
 		var seq int64
-		err := x.row(ctx, `SELECT seq FROM events WHERE merchant_id = ? AND id = ? AND livemode = ?`,
-			s.MerchantID, f.StartingAfter, s.Livemode).Scan(&seq)
+		err := x.row(ctx, `SELECT seq FROM events WHERE merchant_id = ? AND id = ? AND livemode = ?
+ AND (? = '' OR payment_id = ?)`, s.MerchantID, f.StartingAfter, s.Livemode, f.PaymentID, f.PaymentID).Scan(&seq)
 		if err != nil {
 			return nil, false, cursorErr(x.scanErr(err), f.StartingAfter)
 		}

@@ -18,7 +18,7 @@ func newEvent(s store.Scope, paymentID, typ string, created time.Time) *payment.
 	return &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), Object: "event", MerchantID: s.MerchantID, Livemode: s.Livemode,
 		Type: typ, PaymentID: paymentID, Actor: payment.Actor{Type: payment.ActorAPIKey, ID: "key_1"},
-		Data: data, CreatedAt: created,
+		Data: payment.EventData{Object: data}, CreatedAt: created,
 	}
 }
 
@@ -51,7 +51,7 @@ func testEvents(t *testing.T, open Opener) {
 		e := newEvent(b.scope, "pay_1", payment.PaymentEventType(payment.StatusSucceeded), t0)
 		e.Actor = payment.Actor{Type: payment.ActorProvider, ID: "stripe"}
 		e.FromStatus, e.ToStatus = string(payment.StatusProcessing), string(payment.StatusSucceeded)
-		e.Data = json.RawMessage(`{"id":"pay_1","amount":1000,"note":"ünïcödé"}`)
+		e.Data.Object = json.RawMessage(`{"id":"pay_1","amount":1000,"note":"ünïcödé"}`)
 		var seqs []int64
 		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
 			seqs = seqs[:0]
