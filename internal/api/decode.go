@@ -111,9 +111,8 @@ func (e *fieldError) Error() string { return e.msg }
 // literal: 10.5, 1e3, "1000" and numbers past the maximum are refused with a message,
 // never rounded or truncated.
 type minor struct {
-	param string
-	v     int64
-	set   bool
+	v   int64
+	set bool
 }
 
 func parseMinor(param string, b []byte) (int64, error) {

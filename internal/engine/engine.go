@@ -105,9 +105,10 @@ func WithTxHook(ctx context.Context, hook TxHook) context.Context {
 }
 
 // write runs fn in a transaction and then, in the same transaction, the context's
-// TxHook with fn's result.
+// TxHook with fn's result. It does not stop when the caller hangs up: often a
+// provider has already acted, and its outcome must be recorded all the same.
 func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, tx store.Tx) (any, error)) error {
-	err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := e.store.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
 		res, err := fn(ctx, tx)
 		if err != nil {
 			return err

@@ -170,9 +170,7 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 		return nil, e.closeAttempt(ctx, s, id, attempt, providerErr(perr))
 	}
 	var res *payment.Payment
-	// Recording the outcome must not depend on the client still listening: the
-	// provider has acted.
-	err = e.write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) (any, error) {
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
 		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
 		if err != nil {
 			return nil, notFound(err, "payment", id)

@@ -15,9 +15,9 @@ import (
 // writeRecover runs Write and turns a panic that escapes it into a value, so that
 // engines that re-raise a panic from fn (rather than returning it as an error) can be
 // tested too.
-func writeRecover(ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error) (err error, panicked any) {
+func writeRecover(ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error) (panicked any, err error) {
 	defer func() { panicked = recover() }()
-	return st.Write(ctx, fn), nil
+	return nil, st.Write(ctx, fn)
 }
 
 // exists reports whether payment id is stored, failing the test on other errors.
@@ -206,7 +206,7 @@ func testAtomicity(t *testing.T, open Opener) {
 			ps[i] = newPayment(t, b.scope, t0)
 			wg.Go(func() {
 				<-start
-				errs[i], panics[i] = writeRecover(t.Context(), b.st, func(ctx context.Context, tx store.Tx) error {
+				panics[i], errs[i] = writeRecover(t.Context(), b.st, func(ctx context.Context, tx store.Tx) error {
 					if err := insertWithEvent(ps[i])(ctx, tx); err != nil {
 						return err
 					}
