@@ -32,6 +32,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/paymux/paymux/internal/api"
+	"github.com/paymux/paymux/internal/engine"
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider/sandbox"
 	"github.com/paymux/paymux/internal/store"
@@ -523,6 +524,10 @@ func TestOpenAPIObjectsMatchGoTypes(t *testing.T) {
 		"Item":       reflect.TypeFor[payment.Item](),
 		"NextAction": reflect.TypeFor[payment.NextAction](),
 		"Actor":      reflect.TypeFor[payment.Actor](),
+		// Provider connections.
+		"ProviderConnection":             reflect.TypeFor[engine.ProviderConnection](),
+		"DeletedProviderConnection":      reflect.TypeFor[engine.DeletedConnection](),
+		"ProviderConnectionVerification": reflect.TypeFor[engine.ConnectionVerification](),
 	} {
 		s, _, err := d.resolve(oaPtr("components", "schemas", name))
 		if err != nil {
@@ -1030,6 +1035,9 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 	newPayment := func(body string) string {
 		return c.call(201, "POST", "/v1/payments", body)["id"].(string)
 	}
+	newConnection := func() string {
+		return c.call(201, "POST", "/v1/provider_connections", `{"provider":"sandbox","credentials":{"webhook_secret":"whsec_0123456789abcdef"}}`)["id"].(string)
+	}
 	paid := func(capture string) string {
 		id := newPayment(`{"amount":2500,"currency":"EUR","capture_method":"` + capture + `"}`)
 		c.call(200, "POST", "/v1/payments/"+id+"/confirm", `{"payment_method":"pm_card_visa"}`)
@@ -1047,6 +1055,13 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		},
 		"cancelPayment": func() (string, map[string]any, int) {
 			return "/v1/payments/" + newPayment(`{"amount":2500,"currency":"EUR"}`) + "/cancel", nil, 200
+		},
+		"createProviderConnection": func() (string, map[string]any, int) { return "/v1/provider_connections", nil, 201 },
+		"updateProviderConnection": func() (string, map[string]any, int) {
+			return "/v1/provider_connections/" + newConnection(), nil, 200
+		},
+		"verifyProviderConnection": func() (string, map[string]any, int) {
+			return "/v1/provider_connections/" + newConnection() + "/verify", nil, 200
 		},
 		"createRefund": func() (string, map[string]any, int) {
 			return "/v1/refunds", map[string]any{"payment_id": paid("automatic"), "amount": 1000}, 201
@@ -1377,6 +1392,39 @@ func TestOpenAPIScenario(t *testing.T) {
 			t.Fatalf("webhook: %v", r)
 		}
 	}
+
+	// Provider connections: create (replayed), list, read, change, verify, delete.
+	const secret = "whsec_oaScenarioSecret0123"
+	connBody := `{"provider":"sandbox","credentials":{"webhook_secret":"` + secret + `"},"methods":["card","paypal"],"base_url":"http://127.0.0.1:12111"}`
+	created := c.do("POST", "/v1/provider_connections", env.Keys.TestSecretKey, connBody, "Idempotency-Key", "oa-conn-1")
+	if created.Status != 201 || bytes.Contains(created.Body, []byte(secret[6:])) {
+		t.Fatalf("create connection: %d %s", created.Status, created.Body)
+	}
+	connID := created.JSON(t)["id"].(string)
+	if r := c.do("POST", "/v1/provider_connections", env.Keys.TestSecretKey, connBody, "Idempotency-Key", "oa-conn-1"); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replayed create connection: %d %v", r.Status, r.Header)
+	}
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections", `{"provider":"nope","credentials":{"webhook_secret":"`+secret+`"}}`)
+	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/provider_connections", `{"provider":"sandbox"}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections", `{"provider":"sandbox","credentials":{"webhook_secret":"`+secret+`"},"methods":["satispay"]}`)
+	c.failKey(live, 400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections", `{"provider":"sandbox","credentials":{"webhook_secret":"`+secret+`"}}`)
+	c.failKey(live, 400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections", `{"provider":"sandbox","credentials":{"webhook_secret":"`+secret+`"},"base_url":"http://127.0.0.1:1"}`)
+	if l := c.call(200, "GET", "/v1/provider_connections?limit=1", nil); l["has_more"] != true {
+		t.Fatalf("connections: %v", l)
+	}
+	c.call(200, "GET", "/v1/provider_connections?starting_after="+connID, nil)
+	c.call(200, "GET", "/v1/provider_connections/"+connID, nil)
+	c.call(200, "PATCH", "/v1/provider_connections/"+connID, `{"enabled":false,"methods":["card"]}`)
+	c.fail(400, payment.CodeParameterUnknown, "PATCH", "/v1/provider_connections/"+connID, `{"credentials":{"webhook_secret":"`+secret+`"}}`)
+	if v := c.call(200, "POST", "/v1/provider_connections/"+connID+"/verify", nil, "Idempotency-Key", "oa-verify"); v["ok"] != true {
+		t.Fatalf("verify: %v", v)
+	}
+	c.call(200, "DELETE", "/v1/provider_connections/"+connID, nil)
+	for _, m := range []string{"GET", "DELETE"} {
+		c.fail(404, payment.CodeResourceMissing, m, "/v1/provider_connections/"+connID, nil)
+	}
+	c.fail(404, payment.CodeResourceMissing, "PATCH", "/v1/provider_connections/"+connID, `{"enabled":true}`)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/provider_connections/"+connID+"/verify", nil)
 
 	// Every documented operation answered with success at least once.
 	var cover []string

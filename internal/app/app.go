@@ -18,6 +18,7 @@ import (
 	"github.com/paymux/paymux/internal/metrics"
 	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/provider/sandbox"
+	"github.com/paymux/paymux/internal/provider/stripe"
 	"github.com/paymux/paymux/internal/secretbox"
 	"github.com/paymux/paymux/internal/store"
 	"github.com/paymux/paymux/internal/store/postgres"
@@ -116,7 +117,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 			return eng.ConnectionByID(ctx, id)
 		},
 	})
-	reg, err := provider.NewRegistry(a.Sandbox.Registration())
+	reg, err := provider.NewRegistry(a.Sandbox.Registration(), stripe.Registration(stripe.Options{Logger: log}))
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -329,7 +329,11 @@ func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s stor
 			return cur, nil
 		}
 		from := cur.Status
-		if err := cur.Capture(amount, e.now()); err != nil {
+		captured := amount
+		if out.AmountCaptured > 0 && out.AmountCaptured <= amount {
+			captured = out.AmountCaptured // what the provider says it took
+		}
+		if err := cur.Capture(captured, e.now()); err != nil {
 			return nil, err
 		}
 		if out.ProviderReference != "" {

@@ -78,6 +78,12 @@ func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s s
 		if err != nil {
 			return err
 		}
+		if ev.Payment != nil && ev.ProviderReference != "" && p.ProviderReference != "" && ev.ProviderReference != p.ProviderReference {
+			// News of an earlier attempt (another provider payment) must not move
+			// the payment's current attempt.
+			e.log.Info("inbound webhook for an earlier attempt; ignored", "payment", p.ID, "event", ev.ID)
+			return nil
+		}
 		if ev.Payment != nil {
 			if p.ConnectionID == "" {
 				p.ConnectionID, p.Provider = connID, providerName

@@ -51,6 +51,8 @@ const (
 	CodeIdempotencyKeyLong  = "idempotency_key_too_long"
 	CodeInternal            = "internal_error"
 	CodeConcurrentUpdate    = "concurrent_update"
+	// CodeVerificationUnsupported: the connection's provider cannot check credentials.
+	CodeVerificationUnsupported = "verification_not_supported"
 )
 
 // Error is a coded, user-facing error. Message says what was wrong and how to fix it.

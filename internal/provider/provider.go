@@ -198,6 +198,16 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Verifier is implemented by connectors that can check their connection's
+// credentials against the provider without moving money (e.g. by reading the
+// account). Verify returns nil when the provider accepts them, a *Error that is
+// neither Temporary nor Uncertain when it refuses them (its Message is shown to the
+// merchant, so it must not contain a credential), and any other error when the
+// provider could not be asked.
+type Verifier interface {
+	Verify(ctx context.Context) error
+}
+
 // Registration describes a provider to the registry: its name, capabilities and how
 // to build a connector for a connection.
 type Registration struct {
@@ -205,6 +215,13 @@ type Registration struct {
 	DisplayName  string
 	Capabilities Capabilities
 	New          func(conn Connection) (Connector, error)
+	// ValidateCredentials, when set, checks a new connection's credentials and base
+	// URL offline before they are stored: the keys the provider needs are present and
+	// well formed, and they belong to the connection's mode (no test key in a live
+	// connection, nor the reverse). baseURL is "" or a test-mode override already
+	// checked to be an http(s) URL. The error's message is shown to the merchant, so
+	// it names keys and says what is wrong, and never includes a credential's value.
+	ValidateCredentials func(livemode bool, creds map[string]string, baseURL string) error
 }
 
 // Registry is the explicit list of providers this binary offers. It is built once in

@@ -55,6 +55,17 @@ type Connection struct {
 	BaseURL     string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// DeletedAt is set once the connection is deleted. The row stays, disabled, so
+	// that payments made through it can still be refunded and its webhooks read; it
+	// is no longer listed nor chosen for new payments.
+	DeletedAt *time.Time
+}
+
+// ConnectionFilter selects a scope's connections that are not deleted, newest first;
+// StartingAfter is the id of the last row of the previous page.
+type ConnectionFilter struct {
+	Limit         int
+	StartingAfter string
 }
 
 // AccountReader reads merchants, keys, operators and provider connections.
@@ -64,12 +75,21 @@ type AccountReader interface {
 	// APIKeyByHash finds a key, revoked or not, by its hash.
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 	GetUserByEmail(ctx context.Context, email string) (*User, error)
-	// GetConnection finds a connection by id alone: inbound webhooks name it in their URL.
+	// GetConnection finds a connection by id alone, deleted or not: inbound webhooks
+	// name it in their URL, and payments made through it are refunded through it.
 	GetConnection(ctx context.Context, id string) (*Connection, error)
-	// ConnectionFor returns the merchant's enabled connection to provider in the
-	// scope's mode, the oldest first when there are several.
+	// FindConnection finds one of the scope's connections by id, deleted or not;
+	// ErrNotFound for an unknown id or one of another merchant or mode.
+	FindConnection(ctx context.Context, s Scope, id string) (*Connection, error)
+	// ConnectionFor returns the merchant's enabled, not deleted connection to provider
+	// in the scope's mode, the oldest first when there are several; ErrNotFound if none.
 	ConnectionFor(ctx context.Context, s Scope, provider string) (*Connection, error)
+	// ListConnections lists the scope's connections that are not deleted, oldest first.
 	ListConnections(ctx context.Context, s Scope) ([]*Connection, error)
+	// PageConnections is ListConnections a page at a time, newest first like every
+	// API list, and reports whether more follow. A StartingAfter that is not one of
+	// the listed connections is refused with a parameter_invalid *payment.Error.
+	PageConnections(ctx context.Context, s Scope, f ConnectionFilter) ([]*Connection, bool, error)
 }
 
 // AccountWriter creates and changes merchants, keys, operators and connections.
@@ -81,4 +101,12 @@ type AccountWriter interface {
 	// InsertUser returns ErrDuplicate for an email already in use.
 	InsertUser(ctx context.Context, u *User) error
 	InsertConnection(ctx context.Context, c *Connection) error
+	// FindConnectionForUpdate is FindConnection, locking the row until the
+	// transaction ends.
+	FindConnectionForUpdate(ctx context.Context, s Scope, id string) (*Connection, error)
+	// UpdateConnection stores c's Enabled, Methods, DeletedAt and UpdatedAt (a
+	// connection's provider, mode, credentials and base URL never change: a new
+	// connection is made instead); ErrNotFound unless c is a connection of its
+	// merchant and mode.
+	UpdateConnection(ctx context.Context, c *Connection) error
 }

@@ -7,6 +7,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -81,8 +82,34 @@ func (s *Sandbox) Registration() provider.Registration {
 		New: func(conn provider.Connection) (provider.Connector, error) {
 			return &connector{sb: s, conn: conn}, nil
 		},
+		ValidateCredentials: validateCredentials,
 	}
 }
+
+// MinWebhookSecret is the shortest webhook secret a sandbox connection takes.
+const MinWebhookSecret = 16
+
+// validateCredentials: a sandbox connection needs only the secret its webhooks are
+// signed with; a short one would let anyone forge them.
+func validateCredentials(livemode bool, creds map[string]string, _ string) error {
+	if livemode {
+		return fmt.Errorf("the sandbox takes test payments only: create its connection with a test key (sk_test_…)")
+	}
+	for k := range creds {
+		if k != "webhook_secret" {
+			return fmt.Errorf("the sandbox takes one credential, webhook_secret: remove %q", k)
+		}
+	}
+	if len(creds["webhook_secret"]) < MinWebhookSecret {
+		return fmt.Errorf("credentials.webhook_secret is required, at least %d characters: the sandbox signs its webhooks with it", MinWebhookSecret)
+	}
+	return nil
+}
+
+// Verify accepts every sandbox connection: there is no account to check.
+func (c *connector) Verify(context.Context) error { return nil }
+
+var _ provider.Verifier = (*connector)(nil)
 
 // behaviour is what a test payment method does.
 type behaviour struct {

@@ -87,21 +87,25 @@ func (x *queries) InsertUser(ctx context.Context, u *store.User) error {
 	return err
 }
 
-const connCols = `id, merchant_id, livemode, provider, enabled, methods, credentials, hint, base_url, created_at, updated_at`
+const connCols = `id, merchant_id, livemode, provider, enabled, methods, credentials, hint, base_url, created_at, updated_at, deleted_at`
 
 func scanConn(r scanner) (*store.Connection, error) {
 	var (
-		c                store.Connection
-		methods          string
-		creds            []byte
-		created, updated int64
+		c                         store.Connection
+		methods                   string
+		creds                     []byte
+		created, updated, deleted int64
 	)
 	if err := r.Scan(&c.ID, &c.MerchantID, &c.Livemode, &c.Provider, &c.Enabled, &methods, &creds, &c.Hint,
-		&c.BaseURL, &created, &updated); err != nil {
+		&c.BaseURL, &created, &updated, &deleted); err != nil {
 		return nil, err
 	}
 	c.Credentials = creds
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if deleted != 0 {
+		t := fromMicros(deleted)
+		c.DeletedAt = &t
+	}
 	return &c, unmarshalCols(col{methods, &c.Methods})
 }
 
@@ -113,10 +117,28 @@ func (x *queries) GetConnection(ctx context.Context, id string) (*store.Connecti
 	return c, nil
 }
 
+func (x *queries) FindConnection(ctx context.Context, s store.Scope, id string) (*store.Connection, error) {
+	c, err := scanConn(x.row(ctx, `SELECT `+connCols+` FROM provider_connections
+ WHERE merchant_id = ? AND livemode = ? AND id = ?`, s.MerchantID, s.Livemode, id))
+	if err != nil {
+		return nil, x.scanErr(err)
+	}
+	return c, nil
+}
+
+func (x *queries) FindConnectionForUpdate(ctx context.Context, s store.Scope, id string) (*store.Connection, error) {
+	c, err := scanConn(x.row(ctx, `SELECT `+connCols+` FROM provider_connections
+ WHERE merchant_id = ? AND livemode = ? AND id = ?`+x.s.d.ForUpdate(), s.MerchantID, s.Livemode, id))
+	if err != nil {
+		return nil, x.scanErr(err)
+	}
+	return c, nil
+}
+
 func (x *queries) ConnectionFor(ctx context.Context, s store.Scope, provider string) (*store.Connection, error) {
 	c, err := scanConn(x.row(ctx, `SELECT `+connCols+` FROM provider_connections
- WHERE merchant_id = ? AND livemode = ? AND provider = ? AND enabled = ? ORDER BY created_at, id LIMIT 1`,
-		s.MerchantID, s.Livemode, provider, true))
+ WHERE merchant_id = ? AND livemode = ? AND provider = ? AND enabled = ? AND deleted_at = 0
+ ORDER BY created_at, id LIMIT 1`, s.MerchantID, s.Livemode, provider, true))
 	if err != nil {
 		return nil, x.scanErr(err)
 	}
@@ -125,7 +147,7 @@ func (x *queries) ConnectionFor(ctx context.Context, s store.Scope, provider str
 
 func (x *queries) ListConnections(ctx context.Context, s store.Scope) ([]*store.Connection, error) {
 	rows, err := x.query(ctx, `SELECT `+connCols+` FROM provider_connections
- WHERE merchant_id = ? AND livemode = ? ORDER BY created_at, id LIMIT ?`, s.MerchantID, s.Livemode, 1000)
+ WHERE merchant_id = ? AND livemode = ? AND deleted_at = 0 ORDER BY created_at, id LIMIT ?`, s.MerchantID, s.Livemode, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -133,14 +155,60 @@ func (x *queries) ListConnections(ctx context.Context, s store.Scope) ([]*store.
 	return out, err
 }
 
+func (x *queries) PageConnections(ctx context.Context, s store.Scope, f store.ConnectionFilter) ([]*store.Connection, bool, error) {
+	where := []string{"merchant_id = ?", "livemode = ?", "deleted_at = 0"}
+	args := []any{s.MerchantID, s.Livemode}
+	if f.StartingAfter != "" {
+		var at int64
+		err := x.row(ctx, `SELECT created_at FROM provider_connections
+ WHERE merchant_id = ? AND livemode = ? AND id = ? AND deleted_at = 0`, s.MerchantID, s.Livemode, f.StartingAfter).Scan(&at)
+		if err != nil {
+			return nil, false, cursorErr(x.scanErr(err), f.StartingAfter)
+		}
+		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
+		args = append(args, at, at, f.StartingAfter)
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := x.query(ctx, `SELECT `+connCols+` FROM provider_connections WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	return collect(x, rows, limit, scanConn)
+}
+
 func (x *queries) InsertConnection(ctx context.Context, c *store.Connection) error {
 	if c.Methods == nil {
 		c.Methods = []string{}
 	}
-	_, err := x.exec(ctx, `INSERT INTO provider_connections (`+connCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	var deleted time.Time
+	if c.DeletedAt != nil {
+		deleted = *c.DeletedAt
+	}
+	_, err := x.exec(ctx, `INSERT INTO provider_connections (`+connCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ID, c.MerchantID, c.Livemode, c.Provider, c.Enabled, mustJSON(c.Methods), c.Credentials, c.Hint,
-		c.BaseURL, micros(c.CreatedAt), micros(c.UpdatedAt))
+		c.BaseURL, micros(c.CreatedAt), micros(c.UpdatedAt), micros(deleted))
 	return err
+}
+
+func (x *queries) UpdateConnection(ctx context.Context, c *store.Connection) error {
+	if c.Methods == nil {
+		c.Methods = []string{}
+	}
+	var deleted time.Time
+	if c.DeletedAt != nil {
+		deleted = *c.DeletedAt
+	}
+	res, err := x.exec(ctx, `UPDATE provider_connections SET enabled = ?, methods = ?, deleted_at = ?, updated_at = ?
+ WHERE merchant_id = ? AND livemode = ? AND id = ?`,
+		c.Enabled, mustJSON(c.Methods), micros(deleted), micros(c.UpdatedAt), c.MerchantID, c.Livemode, c.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 func (x *queries) RecordInboundWebhook(ctx context.Context, connectionID, eventID, merchantID string, at time.Time) (bool, error) {

@@ -2,6 +2,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,6 +211,186 @@ func testAccounts(t *testing.T, open Opener) {
 		}
 	})
 
+	parallel(t, open, "ConnectionChanges", func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		conn := func(s store.Scope, created time.Duration) *store.Connection {
+			return &store.Connection{ID: payment.NewID(payment.PrefixConn), MerchantID: s.MerchantID, Livemode: s.Livemode,
+				Provider: "sandbox", Enabled: true, Methods: []string{"card"}, Credentials: []byte("sealed"),
+				Hint: "webhook_secret: whsec_…abcd", CreatedAt: t0.Add(created), UpdatedAt: t0.Add(created)}
+		}
+		mine, second, live, theirs := conn(b.scope, 0), conn(b.scope, time.Second), conn(otherMode(b.scope), 0), conn(newScope(false), 0)
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			for _, c := range []*store.Connection{mine, second, live, theirs} {
+				if err := tx.InsertConnection(ctx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+
+		got, err := b.st.FindConnection(ctx, b.scope, mine.ID)
+		wantNoErr(t, "FindConnection", err)
+		checkSame(t, "FindConnection", got, mine)
+		for _, c := range []struct {
+			name  string
+			scope store.Scope
+			id    string
+		}{
+			{"OtherMerchant", b.scope, theirs.ID},
+			{"OtherMode", b.scope, live.ID},
+			{"MineFromLive", otherMode(b.scope), mine.ID},
+			{"Unknown", b.scope, payment.NewID(payment.PrefixConn)},
+		} {
+			_, err := b.st.FindConnection(ctx, c.scope, c.id)
+			wantErr(t, "FindConnection("+c.name+")", err, store.ErrNotFound)
+			err = b.st.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+				_, err := tx.FindConnectionForUpdate(ctx, c.scope, c.id)
+				return err
+			})
+			wantErr(t, "FindConnectionForUpdate("+c.name+")", err, store.ErrNotFound)
+		}
+
+		// Disable and narrow the oldest: ConnectionFor moves to the next one.
+		changed := *mine
+		changed.Enabled, changed.Methods, changed.UpdatedAt = false, []string{"card", "paypal"}, t0.Add(time.Hour+789*time.Nanosecond)
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			locked, err := tx.FindConnectionForUpdate(ctx, b.scope, mine.ID)
+			if err != nil {
+				return err
+			}
+			checkSame(t, "FindConnectionForUpdate", locked, mine)
+			return tx.UpdateConnection(ctx, &changed)
+		})
+		got, err = b.st.GetConnection(ctx, mine.ID)
+		wantNoErr(t, "GetConnection(updated)", err)
+		checkSame(t, "updated connection", got, &changed)
+		if c, err := b.st.ConnectionFor(ctx, b.scope, "sandbox"); err != nil || c.ID != second.ID {
+			t.Errorf("ConnectionFor after disabling the oldest = %v, %v; want %s", c, err, second.ID)
+		}
+
+		// Delete the second (disabled and marked): it is no longer chosen nor listed,
+		// but still found by id, for refunds and webhooks.
+		deletedAt := t0.Add(2 * time.Hour)
+		gone := *second
+		gone.Enabled, gone.DeletedAt, gone.UpdatedAt = false, &deletedAt, deletedAt
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error { return tx.UpdateConnection(ctx, &gone) })
+		for _, get := range []func() (*store.Connection, error){
+			func() (*store.Connection, error) { return b.st.GetConnection(ctx, second.ID) },
+			func() (*store.Connection, error) { return b.st.FindConnection(ctx, b.scope, second.ID) },
+		} {
+			got, err := get()
+			wantNoErr(t, "get a deleted connection", err)
+			checkSame(t, "deleted connection", got, &gone)
+		}
+		// Even enabled again by mistake, a deleted connection is never chosen.
+		enabledGone := gone
+		enabledGone.Enabled = true
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error { return tx.UpdateConnection(ctx, &enabledGone) })
+		_, err = b.st.ConnectionFor(ctx, b.scope, "sandbox")
+		wantErr(t, "ConnectionFor with only disabled or deleted connections", err, store.ErrNotFound)
+		list, err := b.st.ListConnections(ctx, b.scope)
+		wantNoErr(t, "ListConnections", err)
+		if len(list) != 1 || list[0].ID != mine.ID {
+			t.Errorf("ListConnections after a delete = %v, want only %s", connIDs(list), mine.ID)
+		}
+		page, more, err := b.st.PageConnections(ctx, b.scope, store.ConnectionFilter{})
+		wantNoErr(t, "PageConnections", err)
+		if len(page) != 1 || more || page[0].ID != mine.ID {
+			t.Errorf("PageConnections after a delete = %v (more=%v), want only %s", connIDs(page), more, mine.ID)
+		}
+
+		// Updates never reach another merchant's or mode's row.
+		for _, c := range []struct {
+			name string
+			c    store.Connection
+		}{
+			{"OtherMerchant", func() store.Connection { c := *theirs; c.MerchantID = b.scope.MerchantID; return c }()},
+			{"OtherMode", func() store.Connection { c := *live; c.Livemode = b.scope.Livemode; return c }()},
+			{"Unknown", func() store.Connection { c := *mine; c.ID = payment.NewID(payment.PrefixConn); return c }()},
+		} {
+			c.c.Enabled = false
+			err := b.st.Write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.UpdateConnection(ctx, &c.c) })
+			wantErr(t, "UpdateConnection("+c.name+")", err, store.ErrNotFound)
+		}
+		for _, c := range []*store.Connection{theirs, live} {
+			got, err := b.st.GetConnection(ctx, c.ID)
+			wantNoErr(t, "GetConnection", err)
+			checkSame(t, "a connection another scope tried to update", got, c)
+		}
+	})
+
+	parallel(t, open, "ConnectionPages", func(t *testing.T, b *bundle) {
+		ctx := t.Context()
+		var want []*store.Connection
+		var all []*store.Connection
+		for i := range 12 {
+			c := &store.Connection{ID: payment.NewID(payment.PrefixConn), MerchantID: b.scope.MerchantID, Livemode: b.scope.Livemode,
+				Provider: "sandbox", Enabled: i%3 != 0, Methods: []string{}, Hint: "…",
+				// Pairs share a creation time: the id breaks the tie.
+				CreatedAt: t0.Add(time.Duration(i/2) * time.Second), UpdatedAt: t0}
+			if i == 5 {
+				at := t0.Add(time.Hour)
+				c.DeletedAt = &at
+			} else {
+				want = append(want, c)
+			}
+			all = append(all, c)
+		}
+		theirs := &store.Connection{ID: payment.NewID(payment.PrefixConn), MerchantID: payment.NewID(payment.PrefixMerchant),
+			Provider: "sandbox", Enabled: true, Hint: "…", CreatedAt: t0.Add(time.Minute), UpdatedAt: t0}
+		live := &store.Connection{ID: payment.NewID(payment.PrefixConn), MerchantID: b.scope.MerchantID, Livemode: true,
+			Provider: "stripe", Enabled: true, Hint: "…", CreatedAt: t0.Add(time.Minute), UpdatedAt: t0}
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			for _, c := range append(slices.Clone(all), theirs, live) {
+				if err := tx.InsertConnection(ctx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		slices.SortFunc(want, func(a, b *store.Connection) int {
+			if c := us(b.CreatedAt).Compare(us(a.CreatedAt)); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		var walked []*store.Connection
+		f := store.ConnectionFilter{Limit: 4}
+		for range 10 {
+			got, more, err := b.st.PageConnections(ctx, b.scope, f)
+			wantNoErr(t, "PageConnections", err)
+			walked = append(walked, got...)
+			if !more {
+				break
+			}
+			f.StartingAfter = got[len(got)-1].ID
+		}
+		if !slices.Equal(connIDs(walked), connIDs(want)) {
+			t.Errorf("walking PageConnections = %v, want %v (newest first, id breaks ties, no deleted one, each once)", connIDs(walked), connIDs(want))
+		}
+		for i, c := range walked {
+			checkSame(t, fmt.Sprintf("PageConnections[%d]", i), c, want[i])
+		}
+		if got, more, err := b.st.PageConnections(ctx, b.scope, store.ConnectionFilter{Limit: len(want)}); err != nil || more || len(got) != len(want) {
+			t.Errorf("PageConnections(limit = all) = %d rows, more=%v, %v; want %d, no more", len(got), more, err, len(want))
+		}
+		if got, _, err := b.st.PageConnections(ctx, otherMode(b.scope), store.ConnectionFilter{}); err != nil || len(got) != 1 || got[0].ID != live.ID {
+			t.Errorf("PageConnections(live) = %v, %v; want only %s", connIDs(got), err, live.ID)
+		}
+		for _, c := range []struct{ name, id string }{
+			{"Unknown", payment.NewID(payment.PrefixConn)},
+			{"OtherMerchant", theirs.ID},
+			{"OtherMode", live.ID},
+			{"Deleted", all[5].ID},
+		} {
+			got, _, err := b.st.PageConnections(ctx, b.scope, store.ConnectionFilter{StartingAfter: c.id})
+			var pe *payment.Error
+			if !errors.As(err, &pe) || pe.Param != "starting_after" || pe.Kind != payment.KindInvalid {
+				t.Errorf("%s: PageConnections(starting_after=%s) = %d rows, %v; want a KindInvalid *payment.Error with param starting_after", c.name, c.id, len(got), err)
+			}
+		}
+	})
+
 	parallel(t, open, "InboundWebhooks", func(t *testing.T, b *bundle) {
 		record := func(conn, event string) bool {
 			t.Helper()
@@ -233,4 +417,12 @@ func testAccounts(t *testing.T, open Opener) {
 			}
 		}
 	})
+}
+
+func connIDs(cs []*store.Connection) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
 }
