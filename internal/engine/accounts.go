@@ -111,6 +111,7 @@ func (e *Engine) RevokeAPIKey(ctx context.Context, idOrKey string) (string, erro
 		id = k.ID
 	}
 	err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.RevokeAPIKey(ctx, id, e.now()) })
+	e.keys.clear()
 	if err != nil {
 		return "", notFound(err, "API key (or it is already revoked)", id)
 	}
@@ -175,7 +176,14 @@ func (e *Engine) Authenticate(ctx context.Context, raw string) (*Principal, erro
 		return nil, payment.Errorf(payment.KindUnauthorized, payment.CodeAPIKeyInvalid,
 			"invalid API key: keys start with sk_test_, sk_live_, pk_test_ or pk_live_")
 	}
-	k, err := e.store.APIKeyByHash(ctx, HashAPIKey(raw))
+	hash := HashAPIKey(raw)
+	k, ok := e.keys.get(hash, e.now())
+	var err error
+	if !ok {
+		if k, err = e.store.APIKeyByHash(ctx, hash); err == nil {
+			e.keys.put(hash, k, e.now())
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && k.RevokedAt != nil) {
 		return nil, payment.Errorf(payment.KindUnauthorized, payment.CodeAPIKeyInvalid,
 			"invalid API key %s: it does not exist or was revoked", maskKey(raw))

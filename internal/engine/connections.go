@@ -75,7 +75,9 @@ func (e *Engine) connectorFor(ctx context.Context, s store.Scope, name string) (
 		return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
 			"the %s provider takes test payments only: use a test key (sk_test_…) or a live provider", name)
 	}
-	c, err := e.store.ConnectionFor(ctx, s, name)
+	c, err := e.cachedConnection(fmt.Sprintf("for|%s|%t|%s", s.MerchantID, s.Livemode, name), func() (*store.Connection, error) {
+		return e.store.ConnectionFor(ctx, s, name)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		mode := "test"
 		if s.Livemode {
@@ -92,7 +94,9 @@ func (e *Engine) connectorFor(ctx context.Context, s store.Scope, name string) (
 
 // connectorOf rebuilds the connector a payment was confirmed through.
 func (e *Engine) connectorOf(ctx context.Context, connectionID string) (*bound, error) {
-	c, err := e.store.GetConnection(ctx, connectionID)
+	c, err := e.cachedConnection("id|"+connectionID, func() (*store.Connection, error) {
+		return e.store.GetConnection(ctx, connectionID)
+	})
 	if err != nil {
 		return nil, notFound(err, "provider connection", connectionID)
 	}
@@ -145,4 +149,16 @@ const ProviderTimeout = 30 * time.Second
 // unknown. The call is still bounded by ProviderTimeout.
 func providerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), ProviderTimeout)
+}
+
+// cachedConnection reads a connection through the short-lived cache.
+func (e *Engine) cachedConnection(key string, load func() (*store.Connection, error)) (*store.Connection, error) {
+	if c, ok := e.conns.get(key, e.now()); ok {
+		return c, nil
+	}
+	c, err := load()
+	if err == nil {
+		e.conns.put(key, c, e.now())
+	}
+	return c, err
 }

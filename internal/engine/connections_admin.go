@@ -74,6 +74,7 @@ type UpdateConnectionParams struct {
 // (live connections talk to the provider's published hosts alone), a test-only
 // provider refuses live mode, and the provider checks its own credentials.
 func (e *Engine) CreateConnection(ctx context.Context, s store.Scope, p CreateConnectionParams) (*ProviderConnection, error) {
+	defer e.conns.clear()
 	if p.Provider == "" {
 		return nil, payment.Invalid("provider", payment.CodeParameterMissing,
 			"provider is required: one of %s", strings.Join(e.providers.Names(), ", "))
@@ -149,6 +150,7 @@ func (e *Engine) ListConnections(ctx context.Context, s store.Scope, f store.Con
 // UpdateConnection enables or disables a connection or changes its methods. Its
 // provider, mode, credentials and base URL never change: make a new one instead.
 func (e *Engine) UpdateConnection(ctx context.Context, s store.Scope, id string, p UpdateConnectionParams) (*ProviderConnection, error) {
+	defer e.conns.clear()
 	var view *ProviderConnection
 	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
 		c, err := e.findConnection(ctx, lockingReader{tx}, s, id)
@@ -190,6 +192,7 @@ func (e *Engine) UpdateConnection(ctx context.Context, s store.Scope, id string,
 // DeleteConnection disables a connection and marks it deleted. The row stays:
 // payments made through it can still be refunded, and its webhooks still arrive.
 func (e *Engine) DeleteConnection(ctx context.Context, s store.Scope, id string) (*DeletedConnection, error) {
+	defer e.conns.clear()
 	out := &DeletedConnection{ID: id, Object: "provider_connection", Deleted: true}
 	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
 		c, err := e.findConnection(ctx, lockingReader{tx}, s, id)

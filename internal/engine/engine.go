@@ -44,6 +44,8 @@ type Engine struct {
 	log       *slog.Logger
 	now       func() time.Time
 	wake      func()
+	keys      *ttlCache[string, *store.APIKey]
+	conns     *ttlCache[string, *store.Connection]
 }
 
 // Deps are what the engine is built from.
@@ -76,7 +78,8 @@ func New(d Deps, cfg Config) *Engine {
 	// Stores keep microseconds: truncating here makes a response and a later read of
 	// the same object identical.
 	now := func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
-	e := &Engine{store: d.Store, providers: d.Providers, box: d.Box, cfg: cfg, log: d.Logger, now: now, wake: d.Wake}
+	e := &Engine{store: d.Store, providers: d.Providers, box: d.Box, cfg: cfg, log: d.Logger, now: now, wake: d.Wake,
+		keys: newTTLCache[string, *store.APIKey](), conns: newTTLCache[string, *store.Connection]()}
 	if e.wake == nil {
 		e.wake = func() {}
 	}

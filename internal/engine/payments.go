@@ -117,28 +117,26 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 	if p.AttemptPending {
 		attempt = p.Attempts // resume the attempt a crash or a timeout left open
 	}
-	err = e.store.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
-		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
-		if err != nil {
-			return notFound(err, "payment", id)
-		}
-		if err := cur.CheckConfirmable(); err != nil {
-			return err
-		}
-		if cur.AttemptPending && cur.Attempts == attempt {
-			return nil
-		}
-		if cur.Attempts != attempt-1 {
+	if !p.AttemptPending {
+		err = e.store.Write(context.WithoutCancel(ctx), func(ctx context.Context, tx store.Tx) error {
+			ok, err := tx.BeginAttempt(ctx, s, id, attempt, b.reg.Name, b.conn.ID, e.now())
+			if err != nil || ok {
+				return err
+			}
+			// Someone else moved the payment since it was read: say what happened.
+			cur, err := tx.GetPayment(ctx, s, id)
+			if err != nil {
+				return notFound(err, "payment", id)
+			}
+			if err := cur.CheckConfirmable(); err != nil {
+				return err
+			}
 			return payment.Errorf(payment.KindConflict, payment.CodeConcurrentUpdate,
 				"payment %s is being confirmed by another request: retry after it finishes", id)
+		})
+		if err != nil {
+			return nil, storeErr(err)
 		}
-		cur.Attempts, cur.AttemptPending = attempt, true
-		cur.Provider, cur.ConnectionID = b.reg.Name, b.conn.ID
-		cur.UpdatedAt = e.now()
-		return tx.UpdatePayment(ctx, cur)
-	})
-	if err != nil {
-		return nil, storeErr(err)
 	}
 	pctx, cancel := providerCtx(ctx)
 	defer cancel()
@@ -169,8 +167,29 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 	default:
 		return nil, e.closeAttempt(ctx, s, id, attempt, providerErr(perr))
 	}
+	// What the payment looks like after BeginAttempt, if nothing else touched it: the
+	// outcome can then be written without reading the row again (the version check
+	// in UpdatePayment catches anything that did change, and the slow path follows).
+	var known *payment.Payment
+	if !p.AttemptPending {
+		k := *p
+		k.Attempts, k.AttemptPending, k.Version = attempt, true, p.Version+1
+		k.Provider, k.ConnectionID = b.reg.Name, b.conn.ID
+		known = &k
+	}
 	var res *payment.Payment
 	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		if known != nil {
+			cur := *known
+			err := e.recordAttempt(ctx, tx, actor, &cur, out)
+			if err == nil {
+				res = &cur
+				return &cur, nil
+			}
+			if !errors.Is(err, store.ErrStale) {
+				return nil, err
+			}
+		}
 		cur, err := tx.GetPaymentForUpdate(ctx, s, id)
 		if err != nil {
 			return nil, notFound(err, "payment", id)

@@ -81,6 +81,10 @@ type Tx interface {
 	// GetPaymentForUpdate reads a payment and locks it until the transaction ends.
 	GetPaymentForUpdate(ctx context.Context, s Scope, id string) (*payment.Payment, error)
 	InsertPayment(ctx context.Context, p *payment.Payment) error
+	// BeginAttempt records that confirmation attempt number attempt is being sent to a
+	// provider: one narrow UPDATE, done only if the payment is confirmable, has no
+	// attempt pending and has made attempt-1 attempts. ok is false otherwise.
+	BeginAttempt(ctx context.Context, s Scope, id string, attempt int, provider, connectionID string, at time.Time) (ok bool, err error)
 	// UpdatePayment stores p if its Version is still the stored one, then increments
 	// p.Version; otherwise it returns ErrStale. It checks p's invariants first.
 	UpdatePayment(ctx context.Context, p *payment.Payment) error

@@ -88,7 +88,8 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return fail(err, rdb.Close, wdb.Close)
 	}
-	return sqlstore.New(rdb, w, dialect{}, rdb.Close, wdb.Close, unlock), nil
+	reads := sqlstore.NewStmtCache(rdb)
+	return sqlstore.New(rdb, w, dialect{}, reads.Close, rdb.Close, wdb.Close, unlock).ReadThrough(reads), nil
 }
 
 func dsn(path string, readOnly bool) string {

@@ -18,6 +18,7 @@ var errClosed = errors.New("sqlite writer closed")
 // and the channel serves callers first come, first served.
 type groupWriter struct {
 	conn     *sql.Conn
+	q        *sqlstore.StmtCache // the writer's prepared statements, on conn
 	reqs     chan *writeReq
 	quit     chan struct{}
 	stopped  chan struct{}
@@ -37,7 +38,7 @@ func newGroupWriter(ctx context.Context, db *sql.DB, maxBatch int) (*groupWriter
 		return nil, fmt.Errorf("sqlite writer connection: %w", err)
 	}
 	w := &groupWriter{
-		conn: conn, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{}),
+		conn: conn, q: sqlstore.NewStmtCache(conn), reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{}),
 		stopped: make(chan struct{}), maxBatch: maxBatch,
 	}
 	go w.loop()
@@ -77,6 +78,7 @@ func (w *groupWriter) Write(ctx context.Context, fn func(ctx context.Context, q 
 func (w *groupWriter) Close() error {
 	w.once.Do(func() { close(w.quit) })
 	<-w.stopped
+	_ = w.q.Close()
 	return w.conn.Close()
 }
 
@@ -113,7 +115,7 @@ func (w *groupWriter) loop() {
 func (w *groupWriter) run(batch []*writeReq) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := w.q.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		err = dialect{}.Classify(err)
 		for _, r := range batch {
 			r.done <- err
@@ -127,8 +129,8 @@ func (w *groupWriter) run(batch []*writeReq) {
 		}
 		errs[i] = w.runOne(r)
 	}
-	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+	if _, err := w.q.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = w.q.ExecContext(ctx, "ROLLBACK")
 		err = fmt.Errorf("commit: %w", dialect{}.Classify(err))
 		for i := range errs {
 			if errs[i] == nil {
@@ -145,7 +147,7 @@ func (w *groupWriter) run(batch []*writeReq) {
 // only its own statements.
 func (w *groupWriter) runOne(r *writeReq) (err error) {
 	ctx := context.Background()
-	if _, err := w.conn.ExecContext(ctx, "SAVEPOINT tx"); err != nil {
+	if _, err := w.q.ExecContext(ctx, "SAVEPOINT tx"); err != nil {
 		return dialect{}.Classify(err)
 	}
 	defer func() {
@@ -153,11 +155,11 @@ func (w *groupWriter) runOne(r *writeReq) (err error) {
 			err = fmt.Errorf("panic in write transaction: %v", p)
 		}
 		if err != nil {
-			_, _ = w.conn.ExecContext(ctx, "ROLLBACK TO tx")
+			_, _ = w.q.ExecContext(ctx, "ROLLBACK TO tx")
 		}
-		_, _ = w.conn.ExecContext(ctx, "RELEASE tx")
+		_, _ = w.q.ExecContext(ctx, "RELEASE tx")
 	}()
 	// Statements run without the caller's cancellation: cancelling one of them would
 	// interrupt the connection and with it everyone's transaction in this batch.
-	return r.fn(context.WithoutCancel(r.ctx), w.conn)
+	return r.fn(context.WithoutCancel(r.ctx), w.q)
 }

@@ -257,3 +257,16 @@ func (x *queries) StalePendingAttempts(ctx context.Context, before time.Time, li
 	})
 	return keys, err
 }
+
+func (x *queries) BeginAttempt(ctx context.Context, s store.Scope, id string, attempt int, provider, connectionID string, at time.Time) (bool, error) {
+	res, err := x.exec(ctx, `UPDATE payments SET attempts = ?, attempt_pending = ?, provider = ?, connection_id = ?,
+ version = version + 1, updated_at = ?
+ WHERE merchant_id = ? AND id = ? AND livemode = ? AND attempts = ? AND attempt_pending = ?
+ AND status IN ('`+string(payment.StatusRequiresPaymentMethod)+`', '`+string(payment.StatusFailed)+`')`,
+		attempt, true, provider, connectionID, micros(at), s.MerchantID, id, s.Livemode, attempt-1, false)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -62,6 +62,13 @@ func New(read *sql.DB, w Writer, d Dialect, closers ...func() error) *Store {
 	return s
 }
 
+// ReadThrough makes reads outside transactions go through q (e.g. a StmtCache over
+// the read pool) instead of the pool itself.
+func (s *Store) ReadThrough(q Querier) *Store {
+	s.queries.q = q
+	return s
+}
+
 // Engine names the engine.
 func (s *Store) Engine() string { return s.d.Name() }
 

@@ -43,7 +43,7 @@ CREATE INDEX provider_connections_merchant ON provider_connections (merchant_id,
 
 CREATE TABLE payments (
   merchant_id TEXT NOT NULL,
-  id TEXT NOT NULL,
+  id TEXT PRIMARY KEY, -- ids are random and global; every query also filters by merchant_id
   livemode INTEGER NOT NULL,
   status TEXT NOT NULL,
   amount INTEGER NOT NULL,
@@ -76,14 +76,12 @@ CREATE TABLE payments (
   expires_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  PRIMARY KEY (merchant_id, id),
   CHECK (amount > 0),
   CHECK (amount_captured <= amount),
   CHECK (amount_refunded >= 0 AND amount_refunded <= amount_captured)
 );
 CREATE INDEX payments_list ON payments (merchant_id, livemode, created_at, id);
 CREATE INDEX payments_order ON payments (merchant_id, order_id);
-CREATE UNIQUE INDEX payments_id ON payments (id);
 CREATE INDEX payments_attempt_pending ON payments (updated_at) WHERE attempt_pending = 1;
 CREATE INDEX payments_provider_ref ON payments (merchant_id, provider, provider_reference);
 CREATE INDEX payments_expiry ON payments (expires_at)
@@ -91,7 +89,7 @@ CREATE INDEX payments_expiry ON payments (expires_at)
 
 CREATE TABLE refunds (
   merchant_id TEXT NOT NULL,
-  id TEXT NOT NULL,
+  id TEXT PRIMARY KEY,
   livemode INTEGER NOT NULL,
   payment_id TEXT NOT NULL,
   amount INTEGER NOT NULL,
@@ -106,7 +104,6 @@ CREATE TABLE refunds (
   idem_key TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  PRIMARY KEY (merchant_id, id),
   CHECK (amount > 0)
 );
 CREATE INDEX refunds_payment ON refunds (merchant_id, payment_id);
@@ -114,7 +111,7 @@ CREATE INDEX refunds_idem ON refunds (merchant_id, livemode, idem_key);
 CREATE INDEX refunds_list ON refunds (merchant_id, livemode, created_at, id);
 
 CREATE TABLE events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY, -- events are never deleted, so rowids are never reused
   merchant_id TEXT NOT NULL,
   id TEXT NOT NULL UNIQUE,
   livemode INTEGER NOT NULL,
