@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -68,7 +69,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		_ = unlock()
 		return nil, err
 	}
-	wdb, err := sql.Open("sqlite", dsn(path, false))
+	wdb, err := sql.Open("sqlite", dsn(path, false)+"&_pragma=wal_autocheckpoint(10000)")
 	if err != nil {
 		return fail(fmt.Errorf("open sqlite: %w", err))
 	}
@@ -88,8 +89,46 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return fail(err, rdb.Close, wdb.Close)
 	}
+	ckpt, err := startCheckpointer(path)
+	if err != nil {
+		_ = w.Close()
+		return fail(err, rdb.Close, wdb.Close)
+	}
 	reads := sqlstore.NewStmtCache(rdb)
-	return sqlstore.New(rdb, w, dialect{}, reads.Close, rdb.Close, wdb.Close, unlock).ReadThrough(reads), nil
+	return sqlstore.New(rdb, w, dialect{}, ckpt, reads.Close, rdb.Close, wdb.Close, unlock).ReadThrough(reads), nil
+}
+
+// startCheckpointer copies the WAL back into the database from its own connection,
+// twice a second. Left to SQLite, the checkpoint runs inside whichever commit
+// crosses the threshold, on the single writer's time; the writer's own automatic
+// checkpoint stays as a backstop at a larger WAL size.
+func startCheckpointer(path string) (stop func() error, err error) {
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				// PASSIVE never blocks the writer or readers; a busy moment just
+				// leaves the rest for the next tick.
+				_, _ = db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return func() error {
+		close(quit)
+		<-done
+		return db.Close()
+	}, nil
 }
 
 func dsn(path string, readOnly bool) string {
