@@ -27,28 +27,41 @@ var Engines = []string{"sqlite", "postgres"}
 
 // Env is a running paymux with one merchant.
 type Env struct {
-	T      testing.TB
-	URL    string
-	App    *app.App
-	Keys   *engine.MerchantKeys
-	Client *http.Client
+	T       testing.TB
+	URL     string
+	App     *app.App
+	Keys    *engine.MerchantKeys
+	Client  *http.Client
+	DataDir string
 }
 
-// Option changes the configuration before the app is built.
-type Option func(*app.Config)
+// settings are what options change before the app is built.
+type settings struct {
+	cfg      app.Config
+	logOut   io.Writer
+	logLevel slog.Level
+}
+
+// Option changes the settings before the app is built.
+type Option func(*settings)
+
+// WithLog sends paymux's log, at debug level, to w as well as nowhere else.
+func WithLog(w io.Writer) Option {
+	return func(s *settings) { s.logOut, s.logLevel = w, slog.LevelDebug }
+}
 
 // WithSettleAfter sets the sandbox's settlement delay.
-func WithSettleAfter(d time.Duration) Option { return func(c *app.Config) { c.SandboxSettle = d } }
+func WithSettleAfter(d time.Duration) Option { return func(s *settings) { s.cfg.SandboxSettle = d } }
 
 // WithExpiry sets the payment expiry.
-func WithExpiry(d time.Duration) Option { return func(c *app.Config) { c.PaymentExpiry = d } }
+func WithExpiry(d time.Duration) Option { return func(s *settings) { s.cfg.PaymentExpiry = d } }
 
 // WithSandboxLatency sets the sandbox's latency per call.
-func WithSandboxLatency(d time.Duration) Option { return func(c *app.Config) { c.SandboxLatency = d } }
+func WithSandboxLatency(d time.Duration) Option { return func(s *settings) { s.cfg.SandboxLatency = d } }
 
 // WithAdmission bounds concurrent API requests.
 func WithAdmission(max int, wait time.Duration) Option {
-	return func(c *app.Config) { c.MaxInFlight, c.AdmissionWait = max, wait }
+	return func(s *settings) { s.cfg.MaxInFlight, s.cfg.AdmissionWait = max, wait }
 }
 
 // Start builds and starts paymux on engine ("sqlite" or "postgres").
@@ -64,14 +77,15 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	if engineName == "postgres" {
 		cfg.DatabaseURL = pgtest.URL(t)
 	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	level := slog.LevelWarn
+	st := settings{cfg: cfg, logOut: os.Stderr, logLevel: slog.LevelWarn}
 	if os.Getenv("PAYMUX_TEST_LOG") != "" {
-		level = slog.LevelDebug
+		st.logLevel = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	for _, o := range opts {
+		o(&st)
+	}
+	cfg = st.cfg
+	log := slog.New(slog.NewTextHandler(st.logOut, &slog.HandlerOptions{Level: st.logLevel}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
@@ -93,7 +107,7 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("create merchant: %v", err)
 	}
-	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}}
+	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}, DataDir: dir}
 }
 
 // Response is an API answer.
