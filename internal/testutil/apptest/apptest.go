@@ -57,7 +57,9 @@ func WithSettleAfter(d time.Duration) Option { return func(s *settings) { s.cfg.
 func WithExpiry(d time.Duration) Option { return func(s *settings) { s.cfg.PaymentExpiry = d } }
 
 // WithSandboxLatency sets the sandbox's latency per call.
-func WithSandboxLatency(d time.Duration) Option { return func(s *settings) { s.cfg.SandboxLatency = d } }
+func WithSandboxLatency(d time.Duration) Option {
+	return func(s *settings) { s.cfg.SandboxLatency = d }
+}
 
 // WithAdmission bounds concurrent API requests.
 func WithAdmission(max int, wait time.Duration) Option {
