@@ -45,7 +45,7 @@ type settings struct {
 // Option changes the settings before the app is built.
 type Option func(*settings)
 
-// WithLog sends paymux's log, at debug level, to w as well as nowhere else.
+// WithLog sends paymux's log, at debug level, to w instead of standard error.
 func WithLog(w io.Writer) Option {
 	return func(s *settings) { s.logOut, s.logLevel = w, slog.LevelDebug }
 }
