@@ -482,5 +482,14 @@ func (e *Engine) applyInTx(ctx context.Context, tx store.Tx, actor payment.Actor
 	if from == p.Status {
 		return nil // details only (e.g. card brand): no status event
 	}
-	return e.recordPayment(ctx, tx, actor, payment.PaymentEventType(p.Status), p, from)
+	if err := e.recordPayment(ctx, tx, actor, payment.PaymentEventType(p.Status), p, from); err != nil {
+		return err
+	}
+	if p.Status == payment.StatusProcessing {
+		// However it got here (a webhook, a return), a processing payment is looked
+		// up at the provider until it settles.
+		return enqueue(ctx, tx, JobReconcilePayment, p.MerchantID,
+			paymentRef{p.MerchantID, p.Livemode, p.ID}, e.now().Add(e.cfg.ReconcileAfter))
+	}
+	return nil
 }
