@@ -14,10 +14,16 @@ func (s *Server) providerWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.eng.HandleProviderWebhook(r.Context(), r.PathValue("provider"), r.PathValue("connection"),
+	ack, err := s.eng.HandleProviderWebhook(r.Context(), r.PathValue("provider"), r.PathValue("connection"),
 		provider.WebhookRequest{Header: r.Header.Clone(), Body: body})
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if ack != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(ack))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"received": true})

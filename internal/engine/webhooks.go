@@ -16,40 +16,42 @@ var ErrWebhookRejected = errors.New("webhook rejected")
 // connection named in its URL. Each provider event is recorded with the change it
 // causes in one transaction, so a redelivery changes nothing, and a late or
 // out-of-order event never moves a payment backwards.
-func (e *Engine) HandleProviderWebhook(ctx context.Context, providerName, connectionID string, req provider.WebhookRequest) error {
+//
+// It returns the body the provider expects in the 200 answer ("" for the default).
+func (e *Engine) HandleProviderWebhook(ctx context.Context, providerName, connectionID string, req provider.WebhookRequest) (ack string, err error) {
 	c, err := e.store.GetConnection(ctx, connectionID)
 	if err != nil || c.Provider != providerName {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
-			return payment.NotFound("provider connection", connectionID)
+			return "", payment.NotFound("provider connection", connectionID)
 		}
-		return storeErr(err)
+		return "", storeErr(err)
 	}
 	reg, ok := e.providers.Lookup(c.Provider)
 	if !ok {
-		return payment.NotFound("provider", c.Provider)
+		return "", payment.NotFound("provider", c.Provider)
 	}
 	b, err := e.bind(reg, c)
 	if err != nil {
-		return err
+		return "", err
 	}
 	events, err := b.ParseWebhook(ctx, req)
 	if err != nil {
 		if errors.Is(err, provider.ErrBadSignature) {
 			e.log.Warn("inbound webhook refused", "provider", providerName, "connection", connectionID, "err", err)
-			return &payment.Error{Kind: payment.KindInvalid, Code: "webhook_signature_invalid",
+			return "", &payment.Error{Kind: payment.KindInvalid, Code: "webhook_signature_invalid",
 				Message: "webhook signature verification failed", Err: errors.Join(ErrWebhookRejected, err)}
 		}
-		return &payment.Error{Kind: payment.KindInvalid, Code: "webhook_invalid",
+		return "", &payment.Error{Kind: payment.KindInvalid, Code: "webhook_invalid",
 			Message: "webhook payload could not be read", Err: errors.Join(ErrWebhookRejected, err)}
 	}
 	s := store.Scope{MerchantID: c.MerchantID, Livemode: c.Livemode}
 	actor := payment.Actor{Type: payment.ActorProvider, ID: providerName}
 	for _, ev := range events {
 		if err := e.applyWebhookEvent(ctx, actor, s, c.ID, providerName, ev); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return reg.WebhookAck, nil
 }
 
 func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s store.Scope, connID, providerName string, ev provider.WebhookEvent) error {

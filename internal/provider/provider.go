@@ -215,6 +215,10 @@ type Registration struct {
 	DisplayName  string
 	Capabilities Capabilities
 	New          func(conn Connection) (Connector, error)
+	// WebhookAck is the body of the 200 answer to an accepted inbound webhook, for
+	// providers that expect a particular one (Adyen: "[accepted]"); empty means a
+	// small JSON object.
+	WebhookAck string
 	// ValidateCredentials, when set, checks a new connection's credentials and base
 	// URL offline before they are stored: the keys the provider needs are present and
 	// well formed, and they belong to the connection's mode (no test key in a live
