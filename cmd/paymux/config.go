@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paymux/paymux/internal/app"
+	"github.com/paymux/paymux/internal/webhook"
 )
 
 // config is paymux's configuration, read from the environment.
@@ -23,6 +24,7 @@ type config struct {
 	SandboxLatency time.Duration
 	SandboxSettle  time.Duration
 	PaymentExpiry  time.Duration
+	WebhookRetries webhook.Schedule
 }
 
 // envDoc documents every setting; serve -h and the README show it.
@@ -41,6 +43,9 @@ const envDoc = `Configuration (environment variables):
   PAYMUX_SANDBOX_LATENCY        added to every sandbox provider call  (default 0)
   PAYMUX_SANDBOX_SETTLE_AFTER   when pm_card_processing settles       (default 5s)
   PAYMUX_PAYMENT_EXPIRY         when an unpaid payment expires        (default 24h)
+  PAYMUX_WEBHOOK_RETRY_SCHEDULE waits between a merchant webhook's attempts, comma-
+                                separated; given up after the last  (default
+                                1m,5m,30m,2h,5h,10h,10h,24h,24h: about 3 days)
 Durations use Go syntax: 250ms, 5s, 24h.
 `
 
@@ -74,6 +79,12 @@ func loadConfig() (config, error) {
 	}
 	if c.PaymentExpiry <= 0 {
 		return c, fmt.Errorf("PAYMUX_PAYMENT_EXPIRY must be positive")
+	}
+	c.WebhookRetries = webhook.DefaultSchedule
+	if v := os.Getenv("PAYMUX_WEBHOOK_RETRY_SCHEDULE"); v != "" {
+		if c.WebhookRetries, err = webhook.ParseSchedule(v); err != nil {
+			return c, fmt.Errorf("PAYMUX_WEBHOOK_RETRY_SCHEDULE=%q: %w (e.g. 1m,5m,30m,2h)", v, err)
+		}
 	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
@@ -111,5 +122,5 @@ func (c config) logger(w *os.File) *slog.Logger {
 func (c config) app(exclusive bool) app.Config {
 	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, MasterKey: c.MasterKey,
 		SandboxLatency: c.SandboxLatency, SandboxSettle: c.SandboxSettle, PaymentExpiry: c.PaymentExpiry,
-		Exclusive: exclusive, Version: version}
+		WebhookRetrySchedule: c.WebhookRetries, Exclusive: exclusive, Version: version}
 }

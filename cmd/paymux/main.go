@@ -25,6 +25,8 @@ Usage:
   paymux admin key create --merchant ID [--live] [--publishable]
   paymux admin key revoke KEY_OR_ID
   paymux admin user create --email E --role admin|manager|operator|viewer [--merchant ID]
+  paymux webhook verify --secret whsec_… --header 't=…,v1=…' < body
+                               check a webhook's Paymux-Signature (exit 0 valid, 1 not)
   paymux bench [flags]         measure payments per second against a baseline (see: paymux bench -h)
   paymux version
 `
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "admin":
 		err = cmdAdmin(ctx, args[1:], stdout, stderr)
+	case "webhook":
+		err = cmdWebhook(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -15,6 +15,7 @@ import (
 	"go/token"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -528,6 +529,12 @@ func TestOpenAPIObjectsMatchGoTypes(t *testing.T) {
 		"ProviderConnection":             reflect.TypeFor[engine.ProviderConnection](),
 		"DeletedProviderConnection":      reflect.TypeFor[engine.DeletedConnection](),
 		"ProviderConnectionVerification": reflect.TypeFor[engine.ConnectionVerification](),
+		// Outbound webhooks.
+		"WebhookEndpoint":        reflect.TypeFor[engine.WebhookEndpoint](),
+		"DeletedWebhookEndpoint": reflect.TypeFor[engine.DeletedWebhookEndpoint](),
+		"WebhookDelivery":        reflect.TypeFor[engine.WebhookDelivery](),
+		"WebhookAttempt":         reflect.TypeFor[engine.WebhookAttempt](),
+		"WebhookReplay":          reflect.TypeFor[engine.WebhookReplay](),
 	} {
 		s, _, err := d.resolve(oaPtr("components", "schemas", name))
 		if err != nil {
@@ -1043,6 +1050,11 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		c.call(200, "POST", "/v1/payments/"+id+"/confirm", `{"payment_method":"pm_card_visa"}`)
 		return id
 	}
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(receiver.Close)
+	newWebhookEndpoint := func() string {
+		return c.call(201, "POST", "/v1/webhook_endpoints", `{"url":"`+receiver.URL+`","enabled_events":["*"]}`)["id"].(string)
+	}
 	// How to make each strict-body request succeed: its path, overrides of top-level
 	// fields and the status it then answers.
 	setups := map[string]func() (string, map[string]any, int){
@@ -1065,6 +1077,24 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		},
 		"createRefund": func() (string, map[string]any, int) {
 			return "/v1/refunds", map[string]any{"payment_id": paid("automatic"), "amount": 1000}, 201
+		},
+		"createWebhookEndpoint": func() (string, map[string]any, int) {
+			return "/v1/webhook_endpoints", map[string]any{"url": receiver.URL}, 201
+		},
+		"updateWebhookEndpoint": func() (string, map[string]any, int) {
+			return "/v1/webhook_endpoints/" + newWebhookEndpoint(), map[string]any{"url": receiver.URL + "/v2"}, 200
+		},
+		"rotateWebhookEndpointSecret": func() (string, map[string]any, int) {
+			return "/v1/webhook_endpoints/" + newWebhookEndpoint() + "/rotate_secret", nil, 200
+		},
+		"replayWebhookDeliveries": func() (string, map[string]any, int) {
+			return "/v1/webhook_endpoints/" + newWebhookEndpoint() + "/replay", nil, 200
+		},
+		"retryWebhookDelivery": func() (string, map[string]any, int) {
+			ep := newWebhookEndpoint()
+			newPayment(`{"amount":2500,"currency":"EUR"}`)
+			d := c.call(200, "GET", "/v1/webhook_endpoints/"+ep+"/deliveries?limit=1", nil)["data"].([]any)[0]
+			return "/v1/webhook_deliveries/" + d.(map[string]any)["id"].(string) + "/retry", nil, 200
 		},
 	}
 	tested := 0
@@ -1112,6 +1142,7 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 	}
 
 	// Query parameters of lists. The lists need one object each for starting_after.
+	hookEndpoint := newWebhookEndpoint()
 	pay := paid("automatic")
 	c.call(201, "POST", "/v1/refunds", `{"payment_id":"`+pay+`","amount":100}`)
 	for _, o := range d.ops {
@@ -1131,7 +1162,11 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		if len(documented) == 0 {
 			continue
 		}
-		path := strings.ReplaceAll(o.path, "{id}", pay)
+		id := pay
+		if strings.HasPrefix(o.path, "/v1/webhook_endpoints/") {
+			id = hookEndpoint
+		}
+		path := strings.ReplaceAll(o.path, "{id}", id)
 		e := c.fail(400, payment.CodeParameterUnknown, "GET", path+"?"+oaUnknown+"=1", nil)
 		if e["param"] != oaUnknown {
 			t.Errorf("%s: unknown query parameter refused with param %v", o, e["param"])
@@ -1425,6 +1460,64 @@ func TestOpenAPIScenario(t *testing.T) {
 	}
 	c.fail(404, payment.CodeResourceMissing, "PATCH", "/v1/provider_connections/"+connID, `{"enabled":true}`)
 	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/provider_connections/"+connID+"/verify", nil)
+
+	// Outbound webhooks: an endpoint (its creation replayed without the secret), a
+	// delivery with its attempts, a retry, a replay, a rotation, a delete.
+	hooks := make(chan string, 100)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hooks <- r.Header.Get("Paymux-Event-Id")
+	}))
+	t.Cleanup(receiver.Close)
+	epBody := `{"url":"` + receiver.URL + `/paymux","enabled_events":["payment.created","refund.succeeded"],"description":"ERP"}`
+	ep := c.call(201, "POST", "/v1/webhook_endpoints", epBody, "Idempotency-Key", "oa-we-1")
+	epID := ep["id"].(string)
+	if r := c.do("POST", "/v1/webhook_endpoints", env.Keys.TestSecretKey, epBody, "Idempotency-Key", "oa-we-1"); r.Status != 201 ||
+		r.Header.Get("Idempotent-Replayed") != "true" || bytes.Contains(r.Body, []byte(ep["secret"].(string))) {
+		t.Fatalf("replayed create webhook endpoint: %d %s", r.Status, r.Body)
+	}
+	c.failKey(live, 400, payment.CodeParameterInvalid, "POST", "/v1/webhook_endpoints", `{"url":"https://169.254.169.254/","enabled_events":["*"]}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/webhook_endpoints", `{"url":"`+receiver.URL+`","enabled_events":["payment.nope"]}`)
+	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/webhook_endpoints", `{"enabled_events":["*"]}`)
+	c.call(200, "GET", "/v1/webhook_endpoints?limit=1", nil)
+	c.call(200, "GET", "/v1/webhook_endpoints/"+epID, nil)
+	c.call(200, "PATCH", "/v1/webhook_endpoints/"+epID, `{"enabled_events":["*"]}`)
+	c.fail(400, payment.CodeParameterUnknown, "PATCH", "/v1/webhook_endpoints/"+epID, `{"ordered":false}`)
+	hookPay := c.call(201, "POST", "/v1/payments", `{"amount":300,`+eur+`}`)["id"].(string)
+	select {
+	case <-hooks:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no webhook arrived")
+	}
+	dels := c.call(200, "GET", "/v1/webhook_endpoints/"+epID+"/deliveries?status=succeeded", nil)["data"].([]any)
+	for len(dels) == 0 {
+		time.Sleep(20 * time.Millisecond)
+		dels = c.call(200, "GET", "/v1/webhook_endpoints/"+epID+"/deliveries?status=succeeded", nil)["data"].([]any)
+	}
+	delID := dels[0].(map[string]any)["id"].(string)
+	if dl := c.call(200, "GET", "/v1/webhook_deliveries/"+delID, nil); len(dl["attempts"].([]any)) != 1 {
+		t.Fatalf("delivery: %v", dl)
+	}
+	c.call(200, "POST", "/v1/webhook_deliveries/"+delID+"/retry", nil, "Idempotency-Key", "oa-retry")
+	<-hooks
+	c.call(200, "POST", "/v1/webhook_endpoints/"+epID+"/replay", `{"status":"all","since":"2026-01-01T00:00:00Z"}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/webhook_endpoints/"+epID+"/replay", `{"status":"pending"}`)
+	c.call(200, "POST", "/v1/webhook_endpoints/"+epID+"/rotate_secret", `{"grace_period":60}`, "Idempotency-Key", "oa-rotate")
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/webhook_endpoints/"+epID+"/rotate_secret", `{"grace_period":-1}`)
+	c.call(200, "PATCH", "/v1/webhook_endpoints/"+epID, `{"enabled":false}`)
+	c.fail(409, "webhook_endpoint_disabled", "POST", "/v1/webhook_endpoints/"+epID+"/replay", nil)
+	c.fail(409, "webhook_endpoint_disabled", "POST", "/v1/webhook_deliveries/"+delID+"/retry", nil)
+	c.call(200, "DELETE", "/v1/webhook_endpoints/"+epID, nil, "Idempotency-Key", "oa-we-delete")
+	for _, m := range []string{"GET", "DELETE"} {
+		c.fail(404, payment.CodeResourceMissing, m, "/v1/webhook_endpoints/"+epID, nil)
+	}
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/webhook_endpoints/"+epID+"/deliveries", nil)
+	c.fail(404, payment.CodeResourceMissing, "PATCH", "/v1/webhook_endpoints/"+epID, `{"enabled":true}`)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/webhook_endpoints/"+epID+"/rotate_secret", nil)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/webhook_endpoints/"+epID+"/replay", nil)
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/webhook_deliveries/whd_nope", nil)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/webhook_deliveries/whd_nope/retry", nil)
+	c.call(200, "GET", "/v1/webhook_deliveries/"+delID, nil)
+	_ = hookPay
 
 	// Every documented operation answered with success at least once.
 	var cover []string

@@ -17,12 +17,15 @@ import (
 	"github.com/paymux/paymux/internal/jobs"
 	"github.com/paymux/paymux/internal/metrics"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/adyen"
+	"github.com/paymux/paymux/internal/provider/paypal"
 	"github.com/paymux/paymux/internal/provider/sandbox"
 	"github.com/paymux/paymux/internal/provider/stripe"
 	"github.com/paymux/paymux/internal/secretbox"
 	"github.com/paymux/paymux/internal/store"
 	"github.com/paymux/paymux/internal/store/postgres"
 	"github.com/paymux/paymux/internal/store/sqlite"
+	"github.com/paymux/paymux/internal/webhook"
 )
 
 // Config is what a process is built from.
@@ -38,6 +41,9 @@ type Config struct {
 	SandboxLatency time.Duration
 	SandboxSettle  time.Duration
 	PaymentExpiry  time.Duration
+	// WebhookRetrySchedule is how long outbound webhooks wait after each failed
+	// attempt; nil means webhook.DefaultSchedule (about three days).
+	WebhookRetrySchedule webhook.Schedule
 	// Exclusive takes SQLite's data-directory lock (servers do; admin commands don't).
 	Exclusive bool
 	// Version is reported by /healthz.
@@ -117,13 +123,16 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 			return eng.ConnectionByID(ctx, id)
 		},
 	})
-	reg, err := provider.NewRegistry(a.Sandbox.Registration(), stripe.Registration(stripe.Options{Logger: log}))
+	reg, err := provider.NewRegistry(a.Sandbox.Registration(), stripe.Registration(stripe.Options{Logger: log}),
+		paypal.Registration(paypal.Options{Logger: log}), adyen.Registration(adyen.Options{Logger: log}))
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	eng = engine.New(engine.Deps{Store: st, Providers: reg, Box: box, Logger: log, Wake: wake},
-		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry})
+		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry,
+			Webhooks: engine.WebhookConfig{RetrySchedule: c.WebhookRetrySchedule,
+				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})}})
 	runner = jobs.New(st, map[string]jobs.WorkFunc{
 		engine.JobReconcilePayment: eng.WorkReconcile,
 		engine.JobSubmitRefund:     eng.WorkSubmitRefund,
@@ -131,6 +140,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		engine.JobAttemptSweep:     eng.WorkAttemptSweep,
 		engine.JobPurgeIdempotency: eng.WorkPurgeIdempotency(24 * time.Hour),
 		sandbox.JobWebhook:         a.Sandbox.WorkWebhook,
+		engine.JobWebhookDelivery:  eng.WorkWebhookDelivery,
 	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
 	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),

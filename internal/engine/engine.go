@@ -33,6 +33,8 @@ type Config struct {
 	ReconcileAfter time.Duration
 	// RefundRecoverAfter is when an unsubmitted refund is sent again after a crash.
 	RefundRecoverAfter time.Duration
+	// Webhooks tunes outbound webhooks to merchants.
+	Webhooks WebhookConfig
 }
 
 // Engine is the payment service.
@@ -71,6 +73,7 @@ func New(d Deps, cfg Config) *Engine {
 	if cfg.RefundRecoverAfter <= 0 {
 		cfg.RefundRecoverAfter = 30 * time.Second
 	}
+	cfg.Webhooks = cfg.Webhooks.withDefaults()
 	clock := d.Now
 	if clock == nil {
 		clock = time.Now
@@ -153,11 +156,12 @@ func (e *Engine) recordPayment(ctx context.Context, tx store.Tx, actor payment.A
 	if err != nil {
 		return fmt.Errorf("encode payment event: %w", err)
 	}
-	return tx.InsertEvent(ctx, &payment.Event{
+	// Payment changes hold the payment's row lock already (they updated or inserted it).
+	return e.appendEvent(ctx, tx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: p.MerchantID, Livemode: p.Livemode,
 		Type: typ, PaymentID: p.ID, Actor: actor, FromStatus: string(from), ToStatus: string(p.Status),
 		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
-	})
+	}, true)
 }
 
 // recordRefund appends an event for a change of r by actor.
@@ -166,11 +170,11 @@ func (e *Engine) recordRefund(ctx context.Context, tx store.Tx, actor payment.Ac
 	if err != nil {
 		return fmt.Errorf("encode refund event: %w", err)
 	}
-	return tx.InsertEvent(ctx, &payment.Event{
+	return e.appendEvent(ctx, tx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: r.MerchantID, Livemode: r.Livemode,
 		Type: typ, PaymentID: r.PaymentID, Actor: actor, FromStatus: string(from), ToStatus: string(r.Status),
 		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
-	})
+	}, false)
 }
 
 // enqueue inserts a job in tx; jobs due now wake the runner after the commit.

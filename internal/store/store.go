@@ -70,6 +70,7 @@ type Reader interface {
 
 	AccountReader
 	SandboxReader
+	WebhookReader
 
 	// NextJobAt is the earliest time a job becomes due; ok is false with no job.
 	NextJobAt(ctx context.Context) (t time.Time, ok bool, err error)
@@ -100,6 +101,7 @@ type Tx interface {
 	IdempotencyWriter
 	AccountWriter
 	SandboxWriter
+	WebhookWriter
 
 	// RecordInboundWebhook notes a provider event id; fresh is false for a redelivery.
 	RecordInboundWebhook(ctx context.Context, connectionID, eventID, merchantID string, at time.Time) (fresh bool, err error)

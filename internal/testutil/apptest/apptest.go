@@ -33,6 +33,8 @@ type Env struct {
 	Keys    *engine.MerchantKeys
 	Client  *http.Client
 	DataDir string
+	// DatabaseURL is the PostgreSQL database it runs on ("" on SQLite).
+	DatabaseURL string
 }
 
 // settings are what options change before the app is built.
@@ -61,6 +63,19 @@ func WithSandboxLatency(d time.Duration) Option {
 	return func(s *settings) { s.cfg.SandboxLatency = d }
 }
 
+// WithWebhookRetrySchedule sets the waits between outbound webhook attempts.
+func WithWebhookRetrySchedule(d ...time.Duration) Option {
+	return func(s *settings) { s.cfg.WebhookRetrySchedule = d }
+}
+
+// WithJobLease sets how long the job runner holds a claimed job (5s by default in
+// tests, 30s in production).
+func WithJobLease(d time.Duration) Option { return func(s *settings) { s.cfg.Jobs.Lease = d } }
+
+// WithDatabaseURL runs on an existing PostgreSQL database, such as another Env's,
+// to start a second instance beside it.
+func WithDatabaseURL(url string) Option { return func(s *settings) { s.cfg.DatabaseURL = url } }
+
 // WithAdmission bounds concurrent API requests.
 func WithAdmission(max int, wait time.Duration) Option {
 	return func(s *settings) { s.cfg.MaxInFlight, s.cfg.AdmissionWait = max, wait }
@@ -76,9 +91,6 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	cfg := app.Config{DataDir: dir, BaseURL: srv.URL, MasterKey: strings.Repeat("ab", 32), SandboxSettle: 200 * time.Millisecond,
 		PaymentExpiry: time.Hour, Exclusive: true, Version: "test",
 		Jobs: jobs.Config{Poll: 50 * time.Millisecond, Lease: 5 * time.Second}}
-	if engineName == "postgres" {
-		cfg.DatabaseURL = pgtest.URL(t)
-	}
 	st := settings{cfg: cfg, logOut: os.Stderr, logLevel: slog.LevelWarn}
 	if os.Getenv("PAYMUX_TEST_LOG") != "" {
 		st.logLevel = slog.LevelDebug
@@ -87,6 +99,9 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 		o(&st)
 	}
 	cfg = st.cfg
+	if engineName == "postgres" && cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = pgtest.URL(t)
+	}
 	log := slog.New(slog.NewTextHandler(st.logOut, &slog.HandlerOptions{Level: st.logLevel}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
@@ -109,7 +124,8 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("create merchant: %v", err)
 	}
-	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}, DataDir: dir}
+	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}, DataDir: dir,
+		DatabaseURL: cfg.DatabaseURL}
 }
 
 // Response is an API answer.
