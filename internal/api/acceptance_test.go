@@ -317,6 +317,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"wrong type", `{"amount":100,"currency":"EUR","order_id":5}`, 400, "parameter_invalid", "order_id"},
 			{"bad capture method", `{"amount":100,"currency":"EUR","capture_method":"later"}`, 400, "parameter_invalid", "capture_method"},
 			{"bad email", `{"amount":100,"currency":"EUR","customer":{"email":"nope"}}`, 400, "parameter_invalid", "customer.email"},
+			{"unknown locale", `{"amount":100,"currency":"EUR","customer":{"locale":"fr"}}`, 400, "parameter_invalid", "one of en, it, pl"},
 			{"bad item", `{"amount":100,"currency":"EUR","items":[{"name":"x","quantity":0,"unit_amount":1}]}`, 400, "parameter_invalid", "quantity"},
 			{"fractional unit amount", `{"amount":100,"currency":"EUR","items":[{"name":"x","quantity":1,"unit_amount":1.5}]}`, 400, "amount_invalid", "unit_amount"},
 			{"bad return url", `{"amount":100,"currency":"EUR","return_url":"javascript:alert(1)"}`, 400, "parameter_invalid", "return_url"},

@@ -1218,7 +1218,7 @@ func TestOpenAPIScenario(t *testing.T) {
 
 	// Automatic capture, every field, with an idempotency key.
 	createBody := `{"amount":2500,"currency":"eur","order_id":"ORD-1","description":"Two mugs",` +
-		`"customer":{"email":"ada@example.com","name":"Ada Lovelace","type":"individual"},` +
+		`"customer":{"email":"ada@example.com","name":"Ada Lovelace","type":"individual","locale":"it"},` +
 		`"items":[{"name":"Mug","quantity":2,"unit_amount":1250,"category":"kitchen"}],` +
 		`"capture_method":"automatic","channel":"web","return_url":"https://shop.example/done","metadata":{"cart":"c1"}}`
 	first := c.do("POST", "/v1/payments", env.Keys.TestSecretKey, createBody, "Idempotency-Key", "oa-create-1")
@@ -1227,6 +1227,9 @@ func TestOpenAPIScenario(t *testing.T) {
 	}
 	auto := first.JSON(t)
 	autoID := auto["id"].(string)
+	if cu, _ := auto["customer"].(map[string]any); cu["locale"] != "it" {
+		t.Fatalf("customer.locale not kept: %v", auto["customer"])
+	}
 	replay := c.do("POST", "/v1/payments", env.Keys.TestSecretKey, createBody, "Idempotency-Key", "oa-create-1")
 	if replay.Status != 201 || replay.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(bytes.TrimSpace(replay.Body), bytes.TrimSpace(first.Body)) {
 		t.Fatalf("replay: %d %v %s", replay.Status, replay.Header, replay.Body)

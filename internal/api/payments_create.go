@@ -22,9 +22,10 @@ type createPaymentRequest struct {
 }
 
 type customerRequest struct {
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	Type  string `json:"type"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Locale string `json:"locale"`
 }
 
 type itemRequest struct {
@@ -45,7 +46,8 @@ func (req *createPaymentRequest) params() (payment.CreateParams, error) {
 		ReturnURL: req.ReturnURL, Metadata: req.Metadata,
 	}
 	if req.Customer != nil {
-		p.Customer = payment.Customer{Email: req.Customer.Email, Name: req.Customer.Name, Type: req.Customer.Type}
+		p.Customer = payment.Customer{Email: req.Customer.Email, Name: req.Customer.Name, Type: req.Customer.Type,
+			Locale: req.Customer.Locale}
 	}
 	for _, it := range req.Items {
 		p.Items = append(p.Items, payment.Item{Name: it.Name, Quantity: it.Quantity, UnitAmount: it.UnitAmount.v, Category: it.Category})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,12 +33,22 @@ const (
 )
 
 // Customer is who pays. Type is the merchant's own shopper segment (for example
-// "individual" or "business"), which adaptive checkout rules match on.
+// "individual" or "business"), which adaptive checkout rules match on. Locale is
+// the language the shopper is spoken to in (checkout, emails, invoices); empty
+// means the merchant's default.
 type Customer struct {
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
-	Type  string `json:"type,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Locale string `json:"locale,omitempty"`
 }
+
+// Locales returns the languages paymux speaks to shoppers in (checkout, emails,
+// invoices), as lower-case ISO 639-1 codes. The first is the fallback.
+func Locales() []string { return []string{"en", "it", "pl"} }
+
+// ValidLocale says whether paymux speaks l.
+func ValidLocale(l string) bool { return slices.Contains(Locales(), l) }
 
 // Item is one order line, shown on the checkout and the invoice.
 type Item struct {
@@ -221,6 +232,9 @@ func validateCustomer(c Customer) error {
 	}
 	if c.Type != "" && (len(c.Type) > MaxCustomerTypeLen || !customerTypeRE.MatchString(c.Type)) {
 		return Invalid("customer.type", CodeParameterInvalid, "customer.type must be 1-%d characters of a-z, 0-9, _ or -, got %q", MaxCustomerTypeLen, c.Type)
+	}
+	if c.Locale != "" && !ValidLocale(c.Locale) {
+		return Invalid("customer.locale", CodeParameterInvalid, "customer.locale must be one of %s, got %q", strings.Join(Locales(), ", "), c.Locale)
 	}
 	return nil
 }

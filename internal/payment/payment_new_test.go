@@ -95,6 +95,10 @@ func TestNewPaymentRejectsBadInput(t *testing.T) {
 			payment.CodeParameterInvalid, "customer.type", []string{"a-z, 0-9, _ or -"}},
 		{"customer type too long", func(p *payment.CreateParams) { p.Customer.Type = long(33) },
 			payment.CodeParameterInvalid, "customer.type", []string{"1-32 characters"}},
+		{"customer locale unknown", func(p *payment.CreateParams) { p.Customer.Locale = "xx" },
+			payment.CodeParameterInvalid, "customer.locale", []string{"one of en, it, pl", `"xx"`}},
+		{"customer locale upper case", func(p *payment.CreateParams) { p.Customer.Locale = "IT" },
+			payment.CodeParameterInvalid, "customer.locale", []string{"one of en, it, pl"}},
 		// items
 		{"item with empty name", func(p *payment.CreateParams) { p.Items = item(func(i *payment.Item) { i.Name = "" }) },
 			payment.CodeParameterMissing, "items[0].name", []string{"items[0].name is required"}},
