@@ -27,6 +27,8 @@ Usage:
   paymux admin user create --email E --role admin|manager|operator|viewer [--merchant ID]
   paymux webhook verify --secret whsec_… --header 't=…,v1=…' < body
                                check a webhook's Paymux-Signature (exit 0 valid, 1 not)
+  paymux listen --forward-to URL [--api-key sk_test_…]
+                               forward test events live to a local URL (see: paymux listen -h)
   paymux bench [flags]         measure payments per second against a baseline (see: paymux bench -h)
   paymux version
 `
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "webhook":
 		err = cmdWebhook(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "listen":
+		err = cmdListen(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -40,6 +40,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (flushes, deadlines).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // withBasics gives every response a Request-Id, turns panics into 500s and logs the
 // request. It never logs bodies or headers: they may hold keys or personal data.
 func (s *Server) withBasics(next http.Handler) http.Handler {
@@ -102,8 +105,26 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *engine.Principa
 
 // secret authenticates a secret API key; publishable keys are refused with a
 // message saying why.
-func (s *Server) secret(h handlerFunc) http.Handler {
-	return s.admit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) secret(h handlerFunc) http.Handler { return s.admit(s.secretOnly(h)) }
+
+// streamSecret is secret for long-lived streams: they take a stream slot instead of
+// an API request slot, so that followers never crowd out payments.
+func (s *Server) streamSecret(h handlerFunc) http.Handler {
+	inner := s.secretOnly(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.streams <- struct{}{}:
+			defer func() { <-s.streams }()
+			inner.ServeHTTP(w, r)
+		default:
+			s.writeError(w, r, payment.Errorf(payment.KindRateLimited, "server_busy",
+				"paymux is serving its maximum of %d event streams: close one, or retry after the Retry-After delay", cap(s.streams)))
+		}
+	})
+}
+
+func (s *Server) secretOnly(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := bearer(r)
 		if !ok {
 			s.writeError(w, r, payment.Errorf(payment.KindUnauthorized, payment.CodeAPIKeyMissing,
@@ -121,7 +142,7 @@ func (s *Server) secret(h handlerFunc) http.Handler {
 			return
 		}
 		h(w, r, p)
-	}))
+	})
 }
 
 func bearer(r *http.Request) (string, bool) {

@@ -6,6 +6,7 @@ package api_test
 // against the schema documented for its operation and status code.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -436,6 +437,9 @@ func TestOpenAPIDocumentIsComplete(t *testing.T) {
 				t.Errorf("%s %s: Idempotent-Replayed header not documented", o, status)
 			}
 			content, _ := r["content"].(map[string]any)
+			if _, sse := content["text/event-stream"]; sse && o.id == "streamEvents" && status == "200" {
+				continue
+			}
 			mt, ok := content["application/json"].(map[string]any)
 			if !ok {
 				t.Errorf("%s %s: no application/json content", o, status)
@@ -854,6 +858,63 @@ func (c *oaClient) callKey(key string, status int, method, path string, body any
 	return r.JSON(c.t)
 }
 
+// follow opens the event stream at path, runs act once it is open, and reads until
+// n events have come: each block's data must be a documented Event whose id and
+// type match the block's. It records the 200 for the coverage check.
+func (c *oaClient) follow(path string, n int, act func()) []map[string]any {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.t.Context(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.env.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.env.Keys.TestSecretKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	o := c.doc.find("GET", strings.SplitN(path, "?", 2)[0])
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("Request-Id") == "" {
+		c.t.Fatalf("GET %s: %d %v", path, resp.StatusCode, resp.Header)
+	}
+	c.mu.Lock()
+	if c.seen[o.id] == nil {
+		c.seen[o.id] = map[int]int{}
+	}
+	c.seen[o.id][200]++
+	c.mu.Unlock()
+	act() // the socket buffers what the server sends meanwhile
+	var out []map[string]any
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	block := map[string]string{}
+	for len(out) < n && sc.Scan() {
+		line := sc.Text()
+		if line != "" {
+			if k, v, ok := strings.Cut(line, ": "); ok && !strings.HasPrefix(line, ":") {
+				block[k] = v
+			}
+			continue
+		}
+		if block["data"] == "" {
+			continue
+		}
+		if err := c.doc.validate("/components/schemas/Event", []byte(block["data"])); err != nil {
+			c.t.Errorf("GET %s: event data does not match the Event schema: %v\n%s", path, err, block["data"])
+		}
+		var ev map[string]any
+		_ = json.Unmarshal([]byte(block["data"]), &ev)
+		if ev["id"] != block["id"] || ev["type"] != block["event"] {
+			c.t.Errorf("GET %s: block id %q event %q carries event %v %v", path, block["id"], block["event"], ev["id"], ev["type"])
+		}
+		out = append(out, ev)
+		block = map[string]string{}
+	}
+	if len(out) < n {
+		c.t.Fatalf("GET %s: %d of %d events before the stream ended: %v", path, len(out), n, sc.Err())
+	}
+	return out
+}
+
 // fail requires an error response with status and code (and param, if given).
 func (c *oaClient) fail(status int, code, method, path string, body any, headers ...string) map[string]any {
 	c.t.Helper()
@@ -1174,6 +1235,10 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		// The message lists what the server takes: it must be what is documented.
 		msg, _ := e["message"].(string)
 		_, takes, ok := strings.Cut(msg, "this list takes ")
+		if o.id == "streamEvents" {
+			_, takes, ok = strings.Cut(msg, "this stream takes ")
+			takes, _, _ = strings.Cut(takes, " (")
+		}
 		if !ok {
 			t.Errorf("%s: the message %q no longer lists the parameters; update this test", o, msg)
 		} else {
@@ -1183,6 +1248,9 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 			if !slices.Equal(server, doc) {
 				t.Errorf("%s: the server takes query parameters %v, the document lists %v", o, server, doc)
 			}
+		}
+		if o.id == "streamEvents" {
+			continue // no pages to walk: TestOpenAPIScenario follows the stream
 		}
 		first := c.call(200, "GET", path, nil)["data"].([]any)
 		if len(first) == 0 {
@@ -1521,6 +1589,22 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/webhook_deliveries/whd_nope/retry", nil)
 	c.call(200, "GET", "/v1/webhook_deliveries/"+delID, nil)
 	_ = hookPay
+
+	// The live stream: only the types asked for, as they happen, resumable.
+	var streamed string
+	sevs := c.follow("/v1/events/stream?types=payment.created,payment.canceled", 2, func() {
+		streamed = c.call(201, "POST", "/v1/payments", `{"amount":700,`+eur+`}`)["id"].(string)
+		c.call(200, "POST", "/v1/payments/"+streamed+"/cancel", nil)
+	})
+	if sevs[0]["type"] != "payment.created" || sevs[1]["type"] != "payment.canceled" || sevs[0]["payment_id"] != streamed {
+		t.Errorf("streamed %v", sevs)
+	}
+	resumed := c.follow("/v1/events/stream?after="+sevs[0]["id"].(string), 1, func() {})
+	if resumed[0]["id"] != sevs[1]["id"] {
+		t.Errorf("resumed after %v with %v, want %v", sevs[0]["id"], resumed[0]["id"], sevs[1]["id"])
+	}
+	c.fail(400, payment.CodeParameterInvalid, "GET", "/v1/events/stream?types=payment.nope", nil)
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/events/stream?after=evt_nope", nil)
 
 	// Every documented operation answered with success at least once.
 	var cover []string

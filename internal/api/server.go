@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -28,13 +29,18 @@ type Deps struct {
 
 // Server is the HTTP front of paymux.
 type Server struct {
-	eng           *engine.Engine
-	store         store.Store
-	log           *slog.Logger
-	version       string
-	mux           *http.ServeMux
-	metrics       *metrics.Metrics
-	slots         chan struct{}
+	eng     *engine.Engine
+	store   store.Store
+	log     *slog.Logger
+	version string
+	mux     *http.ServeMux
+	metrics *metrics.Metrics
+	slots   chan struct{}
+	streams chan struct{}
+	// stopStreams ends every event stream (CloseStreams): http.Server.Shutdown
+	// waits for handlers, and a stream's handler only returns when told to.
+	streamsDone   context.Context
+	stopStreams   context.CancelFunc
 	admissionWait time.Duration
 	started       time.Time
 }
@@ -46,6 +52,8 @@ const (
 	idempotencyLease  = 60 * time.Second
 	idempotencyRetain = 24 * time.Hour
 	maxIdemKeyLen     = 255
+	// maxStreams bounds concurrent event streams (GET /v1/events/stream).
+	maxStreams = 64
 )
 
 // New builds the server with its whole route table.
@@ -59,6 +67,8 @@ func New(d Deps) *Server {
 		d.AdmissionWait = defaultAdmissionWait
 	}
 	s.slots, s.admissionWait = make(chan struct{}, d.MaxInFlight), d.AdmissionWait
+	s.streams = make(chan struct{}, maxStreams)
+	s.streamsDone, s.stopStreams = context.WithCancel(context.Background())
 	for _, rt := range s.routes(d.Sandbox) {
 		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
@@ -70,6 +80,10 @@ func New(d Deps) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.withBasics(s.mux).ServeHTTP(w, r)
 }
+
+// CloseStreams ends every open event stream, now and from now on; call it when the
+// server shuts down (http.Server.RegisterOnShutdown) so that Shutdown need not wait.
+func (s *Server) CloseStreams() { s.stopStreams() }
 
 // Route is one entry of the route table.
 type Route struct {
@@ -98,6 +112,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("GET", "/v1/refunds/{id}", s.secret(s.getRefund)),
 		api("GET", "/v1/events", s.secret(s.listEvents)),
 		api("GET", "/v1/events/{id}", s.secret(s.getEvent)),
+		api("GET", "/v1/events/stream", s.streamSecret(s.streamEvents)),
 		api("POST", "/v1/provider_connections", s.secret(s.createConnection)),
 		api("GET", "/v1/provider_connections", s.secret(s.listConnections)),
 		api("GET", "/v1/provider_connections/{id}", s.secret(s.getConnection)),

@@ -130,7 +130,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	eng = engine.New(engine.Deps{Store: st, Providers: reg, Box: box, Logger: log, Wake: wake},
-		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry,
+		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry, FollowLag: followLag(c),
 			Webhooks: engine.WebhookConfig{RetrySchedule: c.WebhookRetrySchedule,
 				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})}})
 	runner = jobs.New(st, map[string]jobs.WorkFunc{
@@ -154,3 +154,12 @@ func (a *App) Handler() http.Handler { return a.API }
 
 // Close closes the store.
 func (a *App) Close() error { return a.Store.Close() }
+
+// followLag is how long live event followers wait for late commits: none on SQLite,
+// whose single writer commits events in the order they are numbered.
+func followLag(c Config) time.Duration {
+	if c.DatabaseURL == "" {
+		return 0
+	}
+	return 5 * time.Second
+}

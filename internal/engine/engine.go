@@ -33,6 +33,9 @@ type Config struct {
 	ReconcileAfter time.Duration
 	// RefundRecoverAfter is when an unsubmitted refund is sent again after a crash.
 	RefundRecoverAfter time.Duration
+	// FollowLag is how long after an event is written its transaction may still
+	// commit: zero on SQLite (one writer commits in order), seconds on PostgreSQL.
+	FollowLag time.Duration
 	// Webhooks tunes outbound webhooks to merchants.
 	Webhooks WebhookConfig
 }

@@ -67,6 +67,12 @@ type Reader interface {
 
 	GetEvent(ctx context.Context, s Scope, id string) (*payment.Event, error)
 	ListEvents(ctx context.Context, s Scope, f EventFilter) ([]*payment.Event, bool, error)
+	// EventsAfter lists the scope's events with Seq > afterSeq, oldest first, at most
+	// limit. On PostgreSQL a transaction may commit after one with a higher Seq, so a
+	// follower re-reads a trailing window (see engine.FollowEvents).
+	EventsAfter(ctx context.Context, s Scope, afterSeq int64, limit int) ([]*payment.Event, error)
+	// LastEventSeq is the highest Seq of the scope's events (0 with none).
+	LastEventSeq(ctx context.Context, s Scope) (int64, error)
 
 	AccountReader
 	SandboxReader

@@ -44,6 +44,23 @@ func (x *queries) GetEvent(ctx context.Context, s store.Scope, id string) (*paym
 	return e, nil
 }
 
+func (x *queries) EventsAfter(ctx context.Context, s store.Scope, afterSeq int64, limit int) ([]*payment.Event, error) {
+	rows, err := x.query(ctx, `SELECT `+eventCols+` FROM events WHERE merchant_id = ? AND livemode = ? AND seq > ?
+ ORDER BY seq LIMIT ?`, s.MerchantID, s.Livemode, afterSeq, clampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	list, _, err := collect(x, rows, clampLimit(limit), scanEvent)
+	return list, err
+}
+
+func (x *queries) LastEventSeq(ctx context.Context, s store.Scope) (int64, error) {
+	var seq int64
+	err := x.row(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE merchant_id = ? AND livemode = ?`,
+		s.MerchantID, s.Livemode).Scan(&seq)
+	return seq, x.scanErr(err)
+}
+
 func (x *queries) ListEvents(ctx context.Context, s store.Scope, f store.EventFilter) ([]*payment.Event, bool, error) {
 	where := []string{"merchant_id = ?", "livemode = ?"}
 	args := []any{s.MerchantID, s.Livemode}

@@ -76,6 +76,43 @@ func testEvents(t *testing.T, open Opener) {
 		}
 	})
 
+	parallel(t, open, "EventsAfter", func(t *testing.T, b *bundle) {
+		last, err := b.st.LastEventSeq(t.Context(), b.scope)
+		wantNoErr(t, "LastEventSeq", err)
+		if last != 0 {
+			t.Fatalf("LastEventSeq of a scope without events = %d, want 0", last)
+		}
+		var mine []*payment.Event
+		for i := range 5 {
+			mine = append(mine, newEvent(b.scope, "pay_A", fmt.Sprintf("payment.t%d", i), t0))
+		}
+		insertEvents(t, b.st, mine[:2]...)
+		insertEvents(t, b.st, newEvent(newScope(false), "pay_A", "payment.created", t0), newEvent(otherMode(b.scope), "pay_A", "payment.created", t0))
+		insertEvents(t, b.st, mine[2:]...)
+		last, err = b.st.LastEventSeq(t.Context(), b.scope)
+		wantNoErr(t, "LastEventSeq", err)
+		if last != mine[4].Seq {
+			t.Errorf("LastEventSeq = %d, want the last event's %d", last, mine[4].Seq)
+		}
+		for _, c := range []struct {
+			name  string
+			after int64
+			limit int
+			want  []*payment.Event
+		}{
+			{"FromStart", 0, 100, mine},
+			{"AfterSecond", mine[1].Seq, 100, mine[2:]},
+			{"Limited", mine[0].Seq, 2, mine[1:3]},
+			{"AfterLast", mine[4].Seq, 100, nil},
+		} {
+			got, err := b.st.EventsAfter(t.Context(), b.scope, c.after, c.limit)
+			wantNoErr(t, "EventsAfter", err)
+			if !slices.Equal(eventIDs(got), eventIDs(c.want)) {
+				t.Errorf("%s: EventsAfter(%d, %d) = %v, want %v", c.name, c.after, c.limit, eventIDs(got), eventIDs(c.want))
+			}
+		}
+	})
+
 	parallel(t, open, "HistoryAndStream", func(t *testing.T, b *bundle) {
 		other := newScope(false)
 		var all, ofP []*payment.Event

@@ -113,6 +113,7 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	done := make(chan struct{})
 	go func() { defer close(done); a.Runner.Run(ctx) }()
 	t.Cleanup(func() {
+		a.API.CloseStreams()
 		cancel()
 		<-done
 		a.Close()
