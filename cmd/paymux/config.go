@@ -25,6 +25,8 @@ type config struct {
 	SandboxSettle  time.Duration
 	PaymentExpiry  time.Duration
 	WebhookRetries webhook.Schedule
+	// ApplePayDomainFile is the content of Apple Pay's domain-association file.
+	ApplePayDomainFile []byte
 }
 
 // envDoc documents every setting; serve -h and the README show it.
@@ -46,6 +48,9 @@ const envDoc = `Configuration (environment variables):
   PAYMUX_WEBHOOK_RETRY_SCHEDULE waits between a merchant webhook's attempts, comma-
                                 separated; given up after the last  (default
                                 1m,5m,30m,2h,5h,10h,10h,24h,24h: about 3 days)
+  PAYMUX_APPLE_PAY_DOMAIN_FILE  path of the Apple Pay domain-association file your
+                                provider gives you, served at /.well-known/apple-
+                                developer-merchantid-domain-association  (default none)
 Durations use Go syntax: 250ms, 5s, 24h.
 `
 
@@ -86,6 +91,14 @@ func loadConfig() (config, error) {
 			return c, fmt.Errorf("PAYMUX_WEBHOOK_RETRY_SCHEDULE=%q: %w (e.g. 1m,5m,30m,2h)", v, err)
 		}
 	}
+	if path := os.Getenv("PAYMUX_APPLE_PAY_DOMAIN_FILE"); path != "" {
+		if c.ApplePayDomainFile, err = os.ReadFile(path); err != nil {
+			return c, fmt.Errorf("PAYMUX_APPLE_PAY_DOMAIN_FILE: %w", err)
+		}
+		if len(c.ApplePayDomainFile) == 0 || len(c.ApplePayDomainFile) > 64<<10 {
+			return c, fmt.Errorf("PAYMUX_APPLE_PAY_DOMAIN_FILE %s: %d bytes: expected the file Apple Pay's domain verification asks for (a few KiB)", path, len(c.ApplePayDomainFile))
+		}
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -122,5 +135,5 @@ func (c config) logger(w *os.File) *slog.Logger {
 func (c config) app(exclusive bool) app.Config {
 	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, MasterKey: c.MasterKey,
 		SandboxLatency: c.SandboxLatency, SandboxSettle: c.SandboxSettle, PaymentExpiry: c.PaymentExpiry,
-		WebhookRetrySchedule: c.WebhookRetries, Exclusive: exclusive, Version: version}
+		WebhookRetrySchedule: c.WebhookRetries, ApplePayDomainFile: c.ApplePayDomainFile, Exclusive: exclusive, Version: version}
 }

@@ -1136,6 +1136,15 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		"verifyProviderConnection": func() (string, map[string]any, int) {
 			return "/v1/provider_connections/" + newConnection() + "/verify", nil, 200
 		},
+		"createApplePaySession": func() (string, map[string]any, int) {
+			walletConnections(t, env, newWalletPSP(t))
+			return "/v1/payments/" + newPayment(`{"amount":2500,"currency":"EUR"}`) + "/apple_pay_session",
+				map[string]any{"provider": "adyen"}, 200
+		},
+		"registerWalletDomain": func() (string, map[string]any, int) {
+			_, stripeConn := walletConnections(t, env, newWalletPSP(t))
+			return "/v1/provider_connections/" + stripeConn + "/wallet_domains", nil, 200
+		},
 		"createRefund": func() (string, map[string]any, int) {
 			return "/v1/refunds", map[string]any{"payment_id": paid("automatic"), "amount": 1000}, 201
 		},
@@ -1589,6 +1598,16 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/webhook_deliveries/whd_nope/retry", nil)
 	c.call(200, "GET", "/v1/webhook_deliveries/"+delID, nil)
 	_ = hookPay
+
+	// Wallets: an Adyen Apple Pay session, a Stripe wallet domain.
+	walletAdyen, walletStripe := walletConnections(t, env, newWalletPSP(t))
+	walletPay := c.call(201, "POST", "/v1/payments", `{"amount":990,`+eur+`}`)["id"].(string)
+	c.call(200, "POST", "/v1/payments/"+walletPay+"/apple_pay_session", `{"provider":"adyen","display_name":"Ada's Mugs","domain_name":"pay.shop.example"}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/payments/"+walletPay+"/apple_pay_session", `{"provider":"stripe","display_name":"A","domain_name":"pay.shop.example"}`)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/payments/pay_nope/apple_pay_session", `{"provider":"adyen","display_name":"A","domain_name":"pay.shop.example"}`)
+	c.call(200, "POST", "/v1/provider_connections/"+walletStripe+"/wallet_domains", `{"domain_name":"pay.shop.example"}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections/"+walletAdyen+"/wallet_domains", `{"domain_name":"pay.shop.example"}`)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/provider_connections/conn_nope/wallet_domains", `{"domain_name":"pay.shop.example"}`)
 
 	// The live stream: only the types asked for, as they happen, resumable.
 	var streamed string

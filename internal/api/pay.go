@@ -87,3 +87,15 @@ func (s *Server) renderPayError(w http.ResponseWriter, r *http.Request, err erro
 	}
 	http.Error(w, msg, status)
 }
+
+// applePayDomainFile serves the file Apple fetches to verify that the checkout's
+// domain may show Apple Pay (registered through the provider).
+func (s *Server) applePayDomainFile(w http.ResponseWriter, r *http.Request) {
+	if s.applePayFile == nil {
+		http.Error(w, "no Apple Pay domain-association file: set PAYMUX_APPLE_PAY_DOMAIN_FILE to the file your provider gives you", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(s.applePayFile)
+}

@@ -22,6 +22,9 @@ type Deps struct {
 	Version string
 	// Metrics observes requests and serves /metrics; nil leaves both out.
 	Metrics *metrics.Metrics
+	// ApplePayDomainFile is the Apple Pay domain-association file to serve; nil
+	// answers 404 saying how to set it.
+	ApplePayDomainFile []byte
 	// MaxInFlight and AdmissionWait bound concurrent API requests (0: defaults).
 	MaxInFlight   int
 	AdmissionWait time.Duration
@@ -43,6 +46,7 @@ type Server struct {
 	stopStreams   context.CancelFunc
 	admissionWait time.Duration
 	started       time.Time
+	applePayFile  []byte
 }
 
 // Limits on requests.
@@ -59,7 +63,7 @@ const (
 // New builds the server with its whole route table.
 func New(d Deps) *Server {
 	s := &Server{eng: d.Engine, store: d.Store, log: d.Logger, version: d.Version, mux: http.NewServeMux(),
-		metrics: d.Metrics, started: time.Now()}
+		metrics: d.Metrics, started: time.Now(), applePayFile: d.ApplePayDomainFile}
 	if d.MaxInFlight <= 0 {
 		d.MaxInFlight = defaultMaxInFlight
 	}
@@ -106,6 +110,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("POST", "/v1/payments/{id}/confirm", s.secret(s.confirmPayment)),
 		api("POST", "/v1/payments/{id}/capture", s.secret(s.capturePayment)),
 		api("POST", "/v1/payments/{id}/cancel", s.secret(s.cancelPayment)),
+		api("POST", "/v1/payments/{id}/apple_pay_session", s.secret(s.applePaySession)),
 		api("GET", "/v1/payments/{id}/events", s.secret(s.listPaymentEvents)),
 		api("POST", "/v1/refunds", s.secret(s.createRefund)),
 		api("GET", "/v1/refunds", s.secret(s.listRefunds)),
@@ -119,6 +124,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("PATCH", "/v1/provider_connections/{id}", s.secret(s.updateConnection)),
 		api("DELETE", "/v1/provider_connections/{id}", s.secret(s.deleteConnection)),
 		api("POST", "/v1/provider_connections/{id}/verify", s.secret(s.verifyConnection)),
+		api("POST", "/v1/provider_connections/{id}/wallet_domains", s.secret(s.registerWalletDomain)),
 		api("POST", "/v1/webhook_endpoints", s.secret(s.createWebhookEndpoint)),
 		api("GET", "/v1/webhook_endpoints", s.secret(s.listWebhookEndpoints)),
 		api("GET", "/v1/webhook_endpoints/{id}", s.secret(s.getWebhookEndpoint)),
@@ -137,6 +143,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		page("GET", "/pay/{id}", s.checkoutPage),
 		page("GET", "/pay/{id}/return", s.providerReturn),
 		page("GET", "/{$}", s.home),
+		page("GET", "/.well-known/apple-developer-merchantid-domain-association", s.applePayDomainFile),
 	}
 	if s.metrics != nil {
 		rs = append(rs, Route{"GET", "/metrics", s.metrics.Handler(), false})

@@ -48,6 +48,8 @@ type Config struct {
 	Exclusive bool
 	// Version is reported by /healthz.
 	Version string
+	// ApplePayDomainFile is served at /.well-known/apple-developer-merchantid-domain-association.
+	ApplePayDomainFile []byte
 	// Jobs tunes the job runner.
 	Jobs jobs.Config
 	// MaxInFlight and AdmissionWait bound concurrent API requests (0: defaults).
@@ -144,7 +146,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
 	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),
-		Version: c.Version, Metrics: m,
+		Version: c.Version, Metrics: m, ApplePayDomainFile: c.ApplePayDomainFile,
 		MaxInFlight: c.MaxInFlight, AdmissionWait: c.AdmissionWait})
 	return a, nil
 }

@@ -54,6 +54,8 @@ func (e *Engine) ConnectionByID(ctx context.Context, id string) (provider.Connec
 type bound struct {
 	conn provider.Connection
 	reg  provider.Registration
+	// methods are the connection's chosen payment methods (none: all it offers).
+	methods []string
 	provider.Connector
 }
 
@@ -116,7 +118,7 @@ func (e *Engine) bind(reg provider.Registration, c *store.Connection) (*bound, e
 	if err != nil {
 		return nil, fmt.Errorf("build %s connector: %w", reg.Name, err)
 	}
-	return &bound{conn: conn, reg: reg, Connector: cn}, nil
+	return &bound{conn: conn, reg: reg, methods: c.Methods, Connector: cn}, nil
 }
 
 // providerErr turns a connector failure into the API's provider_error.

@@ -256,6 +256,13 @@ func TestContractStripeMock(t *testing.T) {
 		{"full refund without a reason", func(t *testing.T, c *connector) error { _, err := c.Refund(ctx, refund(0, "")); return err }},
 		{"refund with a reason Stripe does not know", func(t *testing.T, c *connector) error { _, err := c.Refund(ctx, refund(100, "other")); return err }},
 		{"verify credentials", func(t *testing.T, c *connector) error { return c.Verify(ctx) }},
+		{"register a wallet domain", func(t *testing.T, c *connector) error {
+			d, err := c.RegisterWalletDomain(ctx, "Pay.Shop.Example")
+			if err == nil && (!strings.HasPrefix(d.Reference, "pmd_") || d.Domain == "") {
+				t.Errorf("payment method domain fixture mapped to %+v", d)
+			}
+			return err
+		}},
 		{"status by reference", func(t *testing.T, c *connector) error {
 			o, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_cm", ProviderReference: "pi_123"})
 			if err == nil {
