@@ -69,7 +69,9 @@ func WithWebhookRetrySchedule(d ...time.Duration) Option {
 }
 
 // WithApplePayDomainFile serves b as the Apple Pay domain-association file.
-func WithApplePayDomainFile(b []byte) Option { return func(s *settings) { s.cfg.ApplePayDomainFile = b } }
+func WithApplePayDomainFile(b []byte) Option {
+	return func(s *settings) { s.cfg.ApplePayDomainFile = b }
+}
 
 // WithJobLease sets how long the job runner holds a claimed job (5s by default in
 // tests, 30s in production).
