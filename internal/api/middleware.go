@@ -141,6 +141,8 @@ func (s *Server) secretOnly(h handlerFunc) http.Handler {
 				"this endpoint needs a secret key (sk_test_… or sk_live_…): publishable keys (pk_…) are only for the checkout and paymux.js"))
 			return
 		}
+		// Configuration changes are audited with the key that made them.
+		r = r.WithContext(engine.WithActor(r.Context(), p.Actor(), requestID(r.Context())))
 		h(w, r, p)
 	})
 }

@@ -1609,6 +1609,12 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/provider_connections/"+walletAdyen+"/wallet_domains", `{"domain_name":"pay.shop.example"}`)
 	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/provider_connections/conn_nope/wallet_domains", `{"domain_name":"pay.shop.example"}`)
 
+	// The audit log holds the configuration changes above.
+	if a := c.call(200, "GET", "/v1/audit_log?object_id="+walletStripe, nil)["data"].([]any); len(a) == 0 {
+		t.Errorf("no audit entries for %s", walletStripe)
+	}
+	c.call(200, "GET", "/v1/audit_log?limit=2", nil)
+
 	// The live stream: only the types asked for, as they happen, resumable.
 	var streamed string
 	sevs := c.follow("/v1/events/stream?types=payment.created,payment.canceled", 2, func() {

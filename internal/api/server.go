@@ -118,6 +118,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("GET", "/v1/events", s.secret(s.listEvents)),
 		api("GET", "/v1/events/{id}", s.secret(s.getEvent)),
 		api("GET", "/v1/events/stream", s.streamSecret(s.streamEvents)),
+		api("GET", "/v1/audit_log", s.secret(s.listAudit)),
 		api("POST", "/v1/provider_connections", s.secret(s.createConnection)),
 		api("GET", "/v1/provider_connections", s.secret(s.listConnections)),
 		api("GET", "/v1/provider_connections/{id}", s.secret(s.getConnection)),

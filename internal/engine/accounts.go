@@ -94,7 +94,14 @@ func (e *Engine) CreateAPIKey(ctx context.Context, merchantID string, live bool,
 		return nil, notFound(err, "merchant", merchantID)
 	}
 	raw, k := newAPIKey(merchantID, live, kind, e.now().UTC())
-	if err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.InsertAPIKey(ctx, k) }); err != nil {
+	if err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.InsertAPIKey(ctx, k); err != nil {
+			return err
+		}
+		// The entry names the key by id, never by its secret value.
+		return e.audit(ctx, tx, store.Scope{MerchantID: merchantID, Livemode: live}, "api_key.created", "api_key", k.ID, nil,
+			map[string]any{"id": k.ID, "kind": kind, "livemode": live})
+	}); err != nil {
 		return nil, storeErr(err)
 	}
 	return &NewKey{ID: k.ID, MerchantID: merchantID, Key: raw, Livemode: live, Kind: kind}, nil
@@ -110,7 +117,13 @@ func (e *Engine) RevokeAPIKey(ctx context.Context, idOrKey string) (string, erro
 		}
 		id = k.ID
 	}
-	err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.RevokeAPIKey(ctx, id, e.now()) })
+	err := e.store.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+		s, err := tx.RevokeAPIKey(ctx, id, e.now())
+		if err != nil {
+			return err
+		}
+		return e.audit(ctx, tx, s, "api_key.revoked", "api_key", id, map[string]any{"id": id, "livemode": s.Livemode}, nil)
+	})
 	e.keys.clear()
 	if err != nil {
 		return "", notFound(err, "API key (or it is already revoked)", id)

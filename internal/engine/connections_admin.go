@@ -117,7 +117,10 @@ func (e *Engine) CreateConnection(ctx context.Context, s store.Scope, p CreateCo
 	}
 	view := e.connectionView(c)
 	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
-		return view, tx.InsertConnection(ctx, c)
+		if err := tx.InsertConnection(ctx, c); err != nil {
+			return nil, err
+		}
+		return view, e.audit(ctx, tx, s, "provider_connection.created", "provider_connection", c.ID, nil, view)
 	})
 	if err != nil {
 		return nil, err
@@ -158,6 +161,7 @@ func (e *Engine) UpdateConnection(ctx context.Context, s store.Scope, id string,
 			return nil, err
 		}
 		changed := false
+		before := e.connectionView(c)
 		if p.Methods != nil {
 			reg, ok := e.providers.Lookup(c.Provider)
 			if !ok {
@@ -181,6 +185,9 @@ func (e *Engine) UpdateConnection(ctx context.Context, s store.Scope, id string,
 			}
 		}
 		view = e.connectionView(c)
+		if changed {
+			return view, e.audit(ctx, tx, s, "provider_connection.updated", "provider_connection", c.ID, before, view)
+		}
 		return view, nil
 	})
 	if err != nil {
@@ -199,9 +206,13 @@ func (e *Engine) DeleteConnection(ctx context.Context, s store.Scope, id string)
 		if err != nil {
 			return nil, err
 		}
+		before := e.connectionView(c)
 		now := e.now()
 		c.Enabled, c.DeletedAt, c.UpdatedAt = false, &now, now
-		return out, tx.UpdateConnection(ctx, c)
+		if err := tx.UpdateConnection(ctx, c); err != nil {
+			return nil, err
+		}
+		return out, e.audit(ctx, tx, s, "provider_connection.deleted", "provider_connection", c.ID, before, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -124,8 +124,15 @@ func (e *Engine) RegisterWalletDomain(ctx context.Context, s store.Scope, connec
 	if err != nil {
 		return nil, providerErr(err)
 	}
-	return &WalletDomain{Object: "wallet_domain", ConnectionID: c.ID, Provider: c.Provider, DomainName: d.Domain,
-		ProviderReference: d.Reference, ApplePay: d.ApplePay, GooglePay: d.GooglePay, StatusMessage: d.Reason}, nil
+	out := &WalletDomain{Object: "wallet_domain", ConnectionID: c.ID, Provider: c.Provider, DomainName: d.Domain,
+		ProviderReference: d.Reference, ApplePay: d.ApplePay, GooglePay: d.GooglePay, StatusMessage: d.Reason}
+	err = e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
+		return out, e.audit(ctx, tx, s, "provider_connection.wallet_domain_registered", "provider_connection", c.ID, nil, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // offers says whether a bound connection takes method: its chosen methods, or

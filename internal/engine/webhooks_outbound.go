@@ -362,7 +362,13 @@ func (e *Engine) noteEndpointHealth(ctx context.Context, tx store.Tx, s store.Sc
 		}
 	}
 	ep.UpdatedAt = now
-	return disabled, tx.UpdateWebhookEndpoint(ctx, ep)
+	if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
+		return "", err
+	}
+	if disabled != "" {
+		return disabled, e.audit(ctx, tx, s, "webhook_endpoint.disabled", "webhook_endpoint", ep.ID, nil, endpointView(ep))
+	}
+	return disabled, nil
 }
 
 // handOver queues the next waiting delivery of settled's payment to the same

@@ -155,8 +155,11 @@ func (e *Engine) CreateWebhookEndpoint(ctx context.Context, s store.Scope, p Cre
 			return nil, payment.Errorf(payment.KindUnprocessable, CodeWebhookEndpointLimit,
 				"this merchant already has %d webhook endpoints in this mode, the most allowed: delete one, or subscribe an existing one to more events", n)
 		}
+		if err := tx.InsertWebhookEndpoint(ctx, ep); err != nil {
+			return nil, err
+		}
 		// The stored answer (replayed for the same Idempotency-Key) never holds the secret.
-		return view, tx.InsertWebhookEndpoint(ctx, ep)
+		return view, e.audit(ctx, tx, s, "webhook_endpoint.created", "webhook_endpoint", ep.ID, nil, view)
 	})
 	if err != nil {
 		return nil, err
@@ -242,6 +245,8 @@ func (e *Engine) UpdateWebhookEndpoint(ctx context.Context, s store.Scope, id st
 			if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
 				return nil, err
 			}
+			view = endpointView(ep)
+			return view, e.audit(ctx, tx, s, "webhook_endpoint.updated", "webhook_endpoint", ep.ID, endpointView(&before), view)
 		}
 		view = endpointView(ep)
 		return view, nil
@@ -261,9 +266,13 @@ func (e *Engine) DeleteWebhookEndpoint(ctx context.Context, s store.Scope, id st
 		if err != nil {
 			return nil, err
 		}
+		before := endpointView(ep)
 		now := e.now()
 		ep.DeletedAt, ep.UpdatedAt = &now, now
-		return out, tx.UpdateWebhookEndpoint(ctx, ep)
+		if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
+			return nil, err
+		}
+		return out, e.audit(ctx, tx, s, "webhook_endpoint.deleted", "webhook_endpoint", ep.ID, before, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -291,6 +300,7 @@ func (e *Engine) RotateWebhookSecret(ctx context.Context, s store.Scope, id stri
 		if err != nil {
 			return nil, err
 		}
+		before := endpointView(ep)
 		now := e.now()
 		ep.PreviousSecret, ep.PreviousSecretExpiresAt = nil, time.Time{}
 		if g > 0 {
@@ -301,7 +311,7 @@ func (e *Engine) RotateWebhookSecret(ctx context.Context, s store.Scope, id stri
 			return nil, err
 		}
 		view = endpointView(ep)
-		return view, nil
+		return view, e.audit(ctx, tx, s, "webhook_endpoint.secret_rotated", "webhook_endpoint", ep.ID, before, view)
 	})
 	if err != nil {
 		return nil, err
@@ -401,7 +411,7 @@ func (e *Engine) RetryWebhookDelivery(ctx context.Context, s store.Scope, id str
 			return nil, err
 		}
 		view = deliveryView(d)
-		return view, nil
+		return view, e.audit(ctx, tx, s, "webhook_delivery.retried", "webhook_delivery", d.ID, nil, view)
 	})
 	if err != nil {
 		return nil, err
@@ -456,7 +466,10 @@ func (e *Engine) ReplayWebhookDeliveries(ctx context.Context, s store.Scope, end
 			}
 		}
 		out.Replayed, out.HasMore = len(ds), more
-		return out, nil
+		if len(ds) == 0 {
+			return out, nil
+		}
+		return out, e.audit(ctx, tx, s, "webhook_endpoint.replayed", "webhook_endpoint", ep.ID, nil, out)
 	})
 	if err != nil {
 		return nil, err

@@ -96,8 +96,9 @@ type AccountReader interface {
 type AccountWriter interface {
 	InsertMerchant(ctx context.Context, m *Merchant) error
 	InsertAPIKey(ctx context.Context, k *APIKey) error
-	// RevokeAPIKey marks the key revoked; ErrNotFound for an unknown id.
-	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// RevokeAPIKey marks the key revoked and returns whose it was; ErrNotFound for an
+	// unknown or already revoked id.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) (Scope, error)
 	// InsertUser returns ErrDuplicate for an email already in use.
 	InsertUser(ctx context.Context, u *User) error
 	InsertConnection(ctx context.Context, c *Connection) error

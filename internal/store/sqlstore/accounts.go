@@ -56,15 +56,11 @@ func (x *queries) InsertAPIKey(ctx context.Context, k *store.APIKey) error {
 	return err
 }
 
-func (x *queries) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
-	res, err := x.exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, micros(at), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return store.ErrNotFound
-	}
-	return nil
+func (x *queries) RevokeAPIKey(ctx context.Context, id string, at time.Time) (store.Scope, error) {
+	var s store.Scope
+	err := x.row(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0 RETURNING merchant_id, livemode`,
+		micros(at), id).Scan(&s.MerchantID, &s.Livemode)
+	return s, x.scanErr(err)
 }
 
 func (x *queries) GetUserByEmail(ctx context.Context, email string) (*store.User, error) {

@@ -65,7 +65,13 @@ func testAccounts(t *testing.T, open Opener) {
 		wantErr(t, "APIKeyByHash(unknown)", err, store.ErrNotFound)
 
 		revokedAt := t0.Add(time.Hour + 321*time.Nanosecond)
-		write(t, b.st, func(ctx context.Context, tx store.Tx) error { return tx.RevokeAPIKey(ctx, keys[0].ID, revokedAt) })
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			s, err := tx.RevokeAPIKey(ctx, keys[0].ID, revokedAt)
+			if err == nil && (s.MerchantID != keys[0].MerchantID || s.Livemode != keys[0].Livemode) {
+				t.Errorf("RevokeAPIKey returned scope %+v for key of %s (live %v)", s, keys[0].MerchantID, keys[0].Livemode)
+			}
+			return err
+		})
 		got, err := b.st.APIKeyByHash(ctx, keys[0].Hash)
 		wantNoErr(t, "APIKeyByHash(revoked)", err)
 		want := *keys[0]
@@ -76,7 +82,10 @@ func testAccounts(t *testing.T, open Opener) {
 		}
 
 		for _, c := range []struct{ name, id string }{{"RevokeTwice", keys[0].ID}, {"RevokeUnknown", payment.NewID(payment.PrefixKey)}} {
-			err := b.st.Write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.RevokeAPIKey(ctx, c.id, t0.Add(2*time.Hour)) })
+			err := b.st.Write(ctx, func(ctx context.Context, tx store.Tx) error {
+				_, err := tx.RevokeAPIKey(ctx, c.id, t0.Add(2*time.Hour))
+				return err
+			})
 			wantErr(t, c.name, err, store.ErrNotFound)
 		}
 		got, _ = b.st.APIKeyByHash(ctx, keys[0].Hash)
