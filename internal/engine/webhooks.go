@@ -100,6 +100,9 @@ func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s s
 				return err
 			}
 		}
+		if ev.Dispute != nil {
+			return e.recordDispute(ctx, tx, actor, p, providerName, *ev.Dispute)
+		}
 		if ev.Refund != nil && ev.RefundID != "" {
 			r, err := tx.GetRefundForUpdate(ctx, s, ev.RefundID)
 			if errors.Is(err, store.ErrNotFound) {

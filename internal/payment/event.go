@@ -32,6 +32,10 @@ const (
 	EventRefundCreated   = "refund.created"
 	EventRefundSucceeded = "refund.succeeded"
 	EventRefundFailed    = "refund.failed"
+	// Dispute events sit in the disputed payment's history; they do not change it.
+	EventDisputeCreated = "dispute.created"
+	EventDisputeUpdated = "dispute.updated"
+	EventDisputeClosed  = "dispute.closed"
 )
 
 // PaymentEventType is the event a payment's move to s appends.

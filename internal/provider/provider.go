@@ -138,10 +138,35 @@ type WebhookEvent struct {
 	// the payment up by ProviderReference.
 	PaymentID         string
 	ProviderReference string
-	// Payment is set for payment status news; Refund (with RefundID) for refund news.
+	// Payment is set for payment status news; Refund (with RefundID) for refund news;
+	// Dispute for news of a chargeback.
 	Payment  *payment.Outcome
 	RefundID string
 	Refund   *RefundResult
+	Dispute  *Dispute
+}
+
+// Dispute news kinds.
+const (
+	DisputeCreated = "created"
+	DisputeUpdated = "updated"
+	DisputeClosed  = "closed"
+)
+
+// Dispute is a shopper's chargeback of a payment, as the provider reports it. It
+// does not move the payment's state: money comes back only if the dispute is lost,
+// and the provider settles that outside the payment.
+type Dispute struct {
+	// News is DisputeCreated, DisputeUpdated or DisputeClosed.
+	News string
+	// Reference is the provider's id of the dispute.
+	Reference string
+	// Amount is in paymux's minor units of Currency.
+	Amount   int64
+	Currency string
+	// Reason and Status are the provider's words, e.g. "fraudulent", "needs_response", "won".
+	Reason string
+	Status string
 }
 
 // Connector is a client of one provider connection. Methods return *Error for

@@ -26,6 +26,9 @@ var EventTypes = []string{
 	payment.EventRefundCreated,
 	payment.EventRefundSucceeded,
 	payment.EventRefundFailed,
+	payment.EventDisputeCreated,
+	payment.EventDisputeUpdated,
+	payment.EventDisputeClosed,
 }
 
 // MaxEnabledEvents bounds an endpoint's event list.

@@ -62,8 +62,11 @@ func (c *connector) Authorize(ctx context.Context, r provider.AuthorizeRequest) 
 		if err := tx.InsertSandboxTxn(ctx, txn); err != nil {
 			return err
 		}
-		if txn.Status == txnProcessing {
+		switch {
+		case txn.Status == txnProcessing:
 			return c.sb.enqueueWebhook(ctx, tx, txn, true, now.Add(c.sb.d.SettleAfter))
+		case txn.Status == txnCaptured && b.dispute:
+			return c.sb.enqueueDispute(ctx, tx, txn, now.Add(c.sb.d.SettleAfter))
 		}
 		return nil
 	})
@@ -141,7 +144,13 @@ func (c *connector) Capture(ctx context.Context, r provider.CaptureRequest) (pay
 			return perr("amount_too_large", "capture amount %d is more than the authorised %d", r.Amount, t.Amount)
 		}
 		t.Status, t.AmountCaptured, t.UpdatedAt = txnCaptured, r.Amount, c.sb.d.Now().UTC()
-		return tx.UpdateSandboxTxn(ctx, t)
+		if err := tx.UpdateSandboxTxn(ctx, t); err != nil {
+			return err
+		}
+		if methods[t.Method].dispute {
+			return c.sb.enqueueDispute(ctx, tx, t, t.UpdatedAt.Add(c.sb.d.SettleAfter))
+		}
+		return nil
 	})
 	if err != nil {
 		return payment.Outcome{}, err
@@ -258,6 +267,11 @@ func (c *connector) ParseWebhook(_ context.Context, r provider.WebhookRequest) (
 	}
 	if ev.ID == "" || ev.Data.ID == "" {
 		return nil, errors.New("sandbox webhook: missing event or transaction id")
+	}
+	if ev.Type == disputeCreated {
+		return []provider.WebhookEvent{{ID: ev.ID, PaymentID: ev.Data.PaymentID, ProviderReference: ev.Data.ID,
+			Dispute: &provider.Dispute{News: provider.DisputeCreated, Reference: "sbxdp_" + ev.Data.ID,
+				Amount: ev.Data.AmountCaptured, Currency: ev.Data.Currency, Reason: "fraudulent", Status: "needs_response"}}}, nil
 	}
 	t := &store.SandboxTxn{ID: ev.Data.ID, Method: ev.Data.Method, Status: ev.Data.Status, AmountCaptured: ev.Data.AmountCaptured}
 	o := c.sb.outcome(t)

@@ -119,6 +119,9 @@ type behaviour struct {
 	outcome     string // approve, decline, challenge, processing
 	failCode    string
 	failMessage string
+	// dispute: once captured, the shopper disputes the charge (a dispute.created
+	// webhook after SettleAfter), like Stripe's pm_card_createDispute.
+	dispute bool
 }
 
 // methods are the test payment methods of DESIGN.md.
@@ -129,6 +132,7 @@ var methods = map[string]behaviour{
 	"pm_card_insufficientFunds":    {methodType: provider.MethodCard, brand: "visa", last4: "9995", outcome: "decline", failCode: "insufficient_funds", failMessage: "The card has insufficient funds."},
 	"pm_card_threeDSecureRequired": {methodType: provider.MethodCard, brand: "visa", last4: "3220", outcome: "challenge"},
 	"pm_card_processing":           {methodType: provider.MethodCard, brand: "visa", last4: "0077", outcome: "processing"},
+	"pm_card_createDispute":        {methodType: provider.MethodCard, brand: "visa", last4: "0259", outcome: "approve", dispute: true},
 	"pm_wallet_applepay":           {methodType: provider.MethodApplePay, brand: "visa", last4: "1111", outcome: "approve"},
 	"pm_wallet_googlepay":          {methodType: provider.MethodGooglePay, brand: "mastercard", last4: "4444", outcome: "approve"},
 	"pm_paypal":                    {methodType: provider.MethodPayPal, outcome: "approve"},

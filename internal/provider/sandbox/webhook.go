@@ -96,6 +96,20 @@ type webhookJob struct {
 	TxnID        string `json:"txn_id"`
 	// Settle moves a processing transaction to its final state before notifying.
 	Settle bool `json:"settle,omitempty"`
+	// Dispute notifies a dispute of the (captured) transaction instead of its state.
+	Dispute bool `json:"dispute,omitempty"`
+}
+
+// disputeCreated is the type of the sandbox's dispute webhook.
+const disputeCreated = "dispute.created"
+
+// enqueueDispute schedules the dispute of a captured transaction.
+func (s *Sandbox) enqueueDispute(ctx context.Context, tx store.Tx, t *store.SandboxTxn, at time.Time) error {
+	b, err := json.Marshal(webhookJob{ConnectionID: t.ConnectionID, TxnID: t.ID, Dispute: true})
+	if err != nil {
+		return err
+	}
+	return tx.EnqueueJob(ctx, store.Job{Kind: JobWebhook, MerchantID: t.MerchantID, Args: b, RunAt: at})
 }
 
 func (s *Sandbox) enqueueWebhook(ctx context.Context, tx store.Tx, t *store.SandboxTxn, settle bool, at time.Time) error {
@@ -137,8 +151,12 @@ func (s *Sandbox) WorkWebhook(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
+	id, typ := "sbxevt_"+t.ID+"_"+t.Status, "transaction."+t.Status
+	if args.Dispute {
+		id, typ = "sbxevt_"+t.ID+"_dispute", disputeCreated
+	}
 	body, err := json.Marshal(webhookEvent{
-		ID: "sbxevt_" + t.ID + "_" + t.Status, Type: "transaction." + t.Status, Created: t.UpdatedAt.Unix(),
+		ID: id, Type: typ, Created: t.UpdatedAt.Unix(),
 		Data: webhookTxn{ID: t.ID, PaymentID: t.PaymentID, Method: t.Method, Status: t.Status,
 			Amount: t.Amount, AmountCaptured: t.AmountCaptured, Currency: t.Currency},
 	})

@@ -119,6 +119,8 @@ var webhookTypes = map[string]func(*event) ([]provider.WebhookEvent, error){
 	"refund.failed":                            refundEvent,
 	"charge.refund.updated":                    refundEvent,
 	"charge.dispute.created":                   disputeEvent,
+	"charge.dispute.updated":                   disputeEvent,
+	"charge.dispute.closed":                    disputeEvent,
 }
 
 // WebhookEventTypes lists the Stripe event types paymux acts on, for the webhook
@@ -226,12 +228,21 @@ func chargeRefundedEvent(ev *event) ([]provider.WebhookEvent, error) {
 	return out, nil
 }
 
-// disputeEvent acknowledges a new dispute. paymux has no dispute model yet, so the
-// event changes nothing; it is recorded so that a redelivery is recognised.
+// disputeEvent reports a dispute's news (created, updated, closed) on the disputed
+// payment; it does not move the payment's state.
 func disputeEvent(ev *event) ([]provider.WebhookEvent, error) {
 	var d dispute
 	if err := decodeObject(ev, &d); err != nil {
 		return nil, err
 	}
-	return []provider.WebhookEvent{{ID: ev.ID, ProviderReference: d.PaymentIntent.ID}}, nil
+	cur := strings.ToUpper(d.Currency)
+	news := provider.DisputeCreated
+	switch ev.Type {
+	case "charge.dispute.updated":
+		news = provider.DisputeUpdated
+	case "charge.dispute.closed":
+		news = provider.DisputeClosed
+	}
+	return []provider.WebhookEvent{{ID: ev.ID, ProviderReference: d.PaymentIntent.ID, Dispute: &provider.Dispute{
+		News: news, Reference: d.ID, Amount: fromStripeAmount(d.Amount, cur), Currency: cur, Reason: d.Reason, Status: d.Status}}}, nil
 }

@@ -192,9 +192,18 @@ func TestWebhookTranslation(t *testing.T) {
 					Refund: &provider.RefundResult{State: payment.RefundPending, ProviderReference: "re_8"}}}},
 		{"charge.refunded without the list", "charge.refunded", map[string]any{"id": "ch_9", "object": "charge", "payment_intent": "pi_9", "amount_refunded": 300},
 			[]provider.WebhookEvent{{ID: "evt_9", ProviderReference: "pi_9"}}},
-		{"dispute is acknowledged and changes nothing", "charge.dispute.created", map[string]any{"id": "dp_9", "object": "dispute",
+		{"dispute created", "charge.dispute.created", map[string]any{"id": "dp_9", "object": "dispute",
 			"amount": 1000, "currency": "eur", "reason": "fraudulent", "status": "needs_response", "payment_intent": "pi_9", "charge": "ch_9"},
-			[]provider.WebhookEvent{{ID: "evt_9", ProviderReference: "pi_9"}}},
+			[]provider.WebhookEvent{{ID: "evt_9", ProviderReference: "pi_9", Dispute: &provider.Dispute{News: provider.DisputeCreated,
+				Reference: "dp_9", Amount: 1000, Currency: "EUR", Reason: "fraudulent", Status: "needs_response"}}}},
+		{"dispute closed, won, in a zero-decimal currency", "charge.dispute.closed", map[string]any{"id": "dp_8", "object": "dispute",
+			"amount": 500, "currency": "jpy", "reason": "product_not_received", "status": "won", "payment_intent": map[string]any{"id": "pi_9"}},
+			[]provider.WebhookEvent{{ID: "evt_9", ProviderReference: "pi_9", Dispute: &provider.Dispute{News: provider.DisputeClosed,
+				Reference: "dp_8", Amount: 500, Currency: "JPY", Reason: "product_not_received", Status: "won"}}}},
+		{"dispute updated", "charge.dispute.updated", map[string]any{"id": "dp_9", "object": "dispute",
+			"amount": 1000, "currency": "eur", "reason": "fraudulent", "status": "under_review", "payment_intent": "pi_9"},
+			[]provider.WebhookEvent{{ID: "evt_9", ProviderReference: "pi_9", Dispute: &provider.Dispute{News: provider.DisputeUpdated,
+				Reference: "dp_9", Amount: 1000, Currency: "EUR", Reason: "fraudulent", Status: "under_review"}}}},
 		{"unknown type is acknowledged", "customer.created", map[string]any{"id": "cus_9", "object": "customer"}, nil},
 		{"payment_intent.created is not acted on", "payment_intent.created", pi("requires_payment_method", nil), nil},
 	}
@@ -247,7 +256,7 @@ func TestWebhookEventTypes(t *testing.T) {
 	got := WebhookEventTypes()
 	for _, want := range []string{"payment_intent.succeeded", "payment_intent.processing", "payment_intent.requires_action",
 		"payment_intent.payment_failed", "payment_intent.canceled", "payment_intent.amount_capturable_updated",
-		"charge.refunded", "refund.updated", "charge.dispute.created"} {
+		"charge.refunded", "refund.updated", "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"} {
 		found := false
 		for _, g := range got {
 			found = found || g == want
