@@ -139,7 +139,7 @@ func TestInvoiceRefusals(t *testing.T) {
 
 func TestInvoiceDateAndYearInTheMerchantsTimeZone(t *testing.T) {
 	t.Parallel()
-	st := propSettings() // IT: Europe/Rome
+	st := propSettings()                                       // IT: Europe/Rome
 	newYear := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // 00:30 on 1 January in Rome
 	inv, err := invoice.NewInvoice(invoice.IssueParams{Payment: paid(100), Settings: st, IssuedAt: newYear, PaidAt: newYear})
 	if err != nil {

@@ -112,11 +112,11 @@ type Invoice struct {
 	ProviderReference string     `json:"provider_reference"`
 	Footer            string     `json:"footer"`
 	// Credit notes only: the refund, and the invoice it corrects.
-	RefundID              string `json:"refund_id,omitempty"`
-	CreditedInvoiceID     string `json:"credited_invoice_id,omitempty"`
-	CreditedInvoiceNumber string `json:"credited_invoice_number,omitempty"`
-	CreditedInvoiceDate   string `json:"credited_invoice_date,omitempty"`
-	Reason                string `json:"reason,omitempty"`
+	RefundID              string    `json:"refund_id,omitempty"`
+	CreditedInvoiceID     string    `json:"credited_invoice_id,omitempty"`
+	CreditedInvoiceNumber string    `json:"credited_invoice_number,omitempty"`
+	CreditedInvoiceDate   string    `json:"credited_invoice_date,omitempty"`
+	Reason                string    `json:"reason,omitempty"`
 	CreatedAt             time.Time `json:"created_at"`
 
 	MerchantID string `json:"-"`
