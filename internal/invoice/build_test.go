@@ -139,8 +139,9 @@ func TestInvoiceRefusals(t *testing.T) {
 
 func TestInvoiceDateAndYearInTheMerchantsTimeZone(t *testing.T) {
 	t.Parallel()
-	st := propSettings()                                       // IT: Europe/Rome
-	newYear := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // 00:30 on 1 January in Rome
+	st := propSettings() // country IT: dated in Europe/Rome
+	// 23:30 UTC on 31 December is 00:30 on 1 January in Rome.
+	newYear := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC)
 	inv, err := invoice.NewInvoice(invoice.IssueParams{Payment: paid(100), Settings: st, IssuedAt: newYear, PaidAt: newYear})
 	if err != nil {
 		t.Fatal(err)

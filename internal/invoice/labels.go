@@ -26,7 +26,7 @@ type Labels struct {
 	Order, PaymentFallback   string // line descriptions of a payment without items
 	OtherCharges, Adjustment string
 	RefundLine               string // "Refund of invoice %s"
-	Page                     string // "Page %d of %d"
+	Page                     string // "Page %d of %s": the page, then the page count
 	dateLayout               string
 }
 
@@ -42,8 +42,8 @@ var labels = map[string]*Labels{
 		Description: "Description", Quantity: "Qty",
 		UnitPrice: "Unit price", TaxRate: "VAT",
 		Amount:     "Amount",
-		TaxSummary: "VAT summary",
-		Net:        "Net", Tax: "VAT", Gross: "Gross",
+		TaxSummary: "VAT summary", SummaryRate: "VAT rate",
+		Net: "Net", Tax: "VAT", Gross: "Gross",
 		Total: "Total", TotalCredited: "Total credited",
 		PricesIncludeTax: "Prices include VAT.",
 		Corrects:         "Corrects invoice %s of %s",
@@ -51,7 +51,7 @@ var labels = map[string]*Labels{
 		Order: "Order %s", PaymentFallback: "Payment %s",
 		OtherCharges: "Other charges", Adjustment: "Adjustment",
 		RefundLine: "Refund of invoice %s",
-		Page:       "Page %d of %d",
+		Page:       "Page %d of %s",
 		dateLayout: "2 January 2006",
 	},
 	"it": {
@@ -65,8 +65,8 @@ var labels = map[string]*Labels{
 		Description: "Descrizione", Quantity: "Q.tà",
 		UnitPrice: "Prezzo unitario", TaxRate: "IVA",
 		Amount:     "Importo",
-		TaxSummary: "Riepilogo IVA",
-		Net:        "Imponibile", Tax: "Imposta", Gross: "Totale",
+		TaxSummary: "Riepilogo IVA", SummaryRate: "Aliquota",
+		Net: "Imponibile", Tax: "Imposta", Gross: "Totale",
 		Total: "Totale", TotalCredited: "Totale accreditato",
 		PricesIncludeTax: "Prezzi IVA inclusa.",
 		Corrects:         "Rettifica la fattura %s del %s",
@@ -74,7 +74,7 @@ var labels = map[string]*Labels{
 		Order: "Ordine %s", PaymentFallback: "Pagamento %s",
 		OtherCharges: "Altri addebiti", Adjustment: "Rettifica",
 		RefundLine: "Rimborso della fattura %s",
-		Page:       "Pagina %d di %d",
+		Page:       "Pagina %d di %s",
 		dateLayout: "02/01/2006",
 	},
 	"pl": {
@@ -88,8 +88,8 @@ var labels = map[string]*Labels{
 		Description: "Nazwa", Quantity: "Ilość",
 		UnitPrice: "Cena jedn. brutto", TaxRate: "VAT",
 		Amount:     "Wartość brutto",
-		TaxSummary: "Podsumowanie VAT",
-		Net:        "Netto", Tax: "VAT", Gross: "Brutto",
+		TaxSummary: "Podsumowanie VAT", SummaryRate: "Stawka",
+		Net: "Netto", Tax: "VAT", Gross: "Brutto",
 		Total: "Razem", TotalCredited: "Razem do zwrotu",
 		PricesIncludeTax: "Ceny zawierają VAT.",
 		Corrects:         "Korekta faktury %s z dnia %s",
@@ -97,7 +97,7 @@ var labels = map[string]*Labels{
 		Order: "Zamówienie %s", PaymentFallback: "Płatność %s",
 		OtherCharges: "Inne opłaty", Adjustment: "Korekta",
 		RefundLine: "Zwrot do faktury %s",
-		Page:       "Strona %d z %d",
+		Page:       "Strona %d z %s",
 		dateLayout: "02.01.2006",
 	},
 }
