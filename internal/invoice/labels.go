@@ -17,7 +17,7 @@ type Labels struct {
 	Description, Quantity    string
 	UnitPrice, TaxRate       string
 	Amount                   string
-	TaxSummary               string
+	TaxSummary, SummaryRate  string
 	Net, Tax, Gross          string
 	Total, TotalCredited     string
 	PricesIncludeTax         string
