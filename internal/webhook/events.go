@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paymux/paymux/internal/invoice"
 	"github.com/paymux/paymux/internal/payment"
 )
 
@@ -26,6 +27,8 @@ var EventTypes = []string{
 	payment.EventRefundCreated,
 	payment.EventRefundSucceeded,
 	payment.EventRefundFailed,
+	invoice.EventInvoiceCreated,
+	invoice.EventCreditNoteCreated,
 }
 
 // MaxEnabledEvents bounds an endpoint's event list.
