@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paymux/paymux/internal/payment"
+	"github.com/paymux/paymux/internal/store"
 	"github.com/paymux/paymux/internal/testutil/apptest"
 )
 
@@ -319,6 +322,34 @@ func TestInvoicesAreIsolated(t *testing.T) {
 		}
 		for _, path := range []string{"/v1/invoices", "/v1/invoices/" + inv, "/v1/invoices/" + inv + ".pdf", "/v1/invoices/export"} {
 			wantError(t, env.Do("GET", path, env.Keys.TestPublishableKey, nil), http.StatusForbidden, "secret_key_required", "")
+		}
+		// And a test key cannot read a live invoice. Live payments need a live
+		// provider account, so this one is issued by the engine for a live payment
+		// stored directly.
+		live := store.Scope{MerchantID: env.Keys.ID, Livemode: true}
+		p, err := payment.NewPayment(payment.NewID(payment.PrefixPayment), live.MerchantID, true,
+			payment.CreateParams{Amount: 2500, Currency: "EUR"}, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Status, p.AmountCaptured, p.Provider = payment.StatusSucceeded, p.Amount, "stripe"
+		if err := env.App.Store.Write(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.InsertPayment(ctx, p) }); err != nil {
+			t.Fatal(err)
+		}
+		setInvoiceSettings(t, env, env.Keys.LiveSecretKey, strings.Replace(invoiceSettings, `"enabled":true`, `"enabled":false`, 1))
+		liveInv := env.Do("POST", "/v1/payments/"+p.ID+"/invoice", env.Keys.LiveSecretKey, nil).MustStatus(t, http.StatusOK).JSON(t)
+		if n := str(liveInv, "number"); n != fmt.Sprintf("%d-000001", invoiceYear(t)) || liveInv["livemode"] != true {
+			t.Fatalf("live invoice %v: its own series, without TEST", liveInv)
+		}
+		for _, path := range []string{"/v1/invoices/" + str(liveInv, "id"), "/v1/invoices/" + str(liveInv, "id") + ".pdf"} {
+			wantError(t, env.Secret("GET", path, nil), http.StatusNotFound, "resource_missing", "id")
+			env.Do("GET", path, env.Keys.LiveSecretKey, nil).MustStatus(t, http.StatusOK)
+		}
+		if text := pdfText(t, downloadPDF(t, env, env.Keys.LiveSecretKey, str(liveInv, "id"))); strings.Contains(text, "TEST") {
+			t.Errorf("a live invoice says TEST:\n%s", text)
+		}
+		if ids := listIDs(t, env.Secret("GET", "/v1/invoices", nil)); len(ids) != 1 || ids[0] != inv {
+			t.Errorf("test mode lists %v", ids)
 		}
 		wantError(t, env.Secret("GET", "/v1/invoices?type=receipt", nil), http.StatusBadRequest, "parameter_invalid", "type", "invoice or credit_note")
 		wantError(t, env.Secret("GET", "/v1/invoices?starting_after=inv_nope", nil), http.StatusBadRequest, "parameter_invalid", "starting_after")
