@@ -520,3 +520,30 @@ func TestInvoicePDFSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestInvoiceSettingsConcurrentPartialUpdates: partial updates of different fields
+// at the same time all stick; none overwrites another with what it read.
+func TestInvoiceSettingsConcurrentPartialUpdates(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, env *apptest.Env) {
+		setInvoiceSettings(t, env, env.Keys.TestSecretKey, `{"locale":"pl"}`)
+		bodies := []string{`{"legal_name":"A S.r.l."}`, `{"email":"a@example.com"}`, `{"footer":"F"}`,
+			`{"number_prefix":"P-"}`, `{"timezone":"Europe/Warsaw"}`, `{"country":"PL"}`, `{"tax_id":"PL1"}`, `{"default_tax_rate":"23"}`}
+		var wg sync.WaitGroup
+		for _, b := range bodies {
+			wg.Go(func() {
+				if r := env.Secret("POST", "/v1/invoice_settings", b); r.Status != http.StatusOK {
+					t.Errorf("%s: %d %s", b, r.Status, r.Body)
+				}
+			})
+		}
+		wg.Wait()
+		st := env.Secret("GET", "/v1/invoice_settings", nil).MustStatus(t, http.StatusOK).JSON(t)
+		for k, v := range map[string]string{"legal_name": "A S.r.l.", "email": "a@example.com", "footer": "F", "number_prefix": "P-",
+			"timezone": "Europe/Warsaw", "country": "PL", "tax_id": "PL1", "default_tax_rate": "23", "locale": "pl"} {
+			if str(st, k) != v {
+				t.Errorf("%s = %q, want %q: an update was lost (%v)", k, str(st, k), v, st)
+			}
+		}
+	})
+}

@@ -72,7 +72,7 @@ func (e *Engine) GetInvoiceSettings(ctx context.Context, s store.Scope) (*invoic
 func (e *Engine) UpdateInvoiceSettings(ctx context.Context, s store.Scope, u invoice.SettingsUpdate) (*invoice.Settings, error) {
 	var out *invoice.Settings
 	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
-		st, err := tx.GetInvoiceSettings(ctx, s)
+		st, err := tx.GetInvoiceSettingsForUpdate(ctx, s)
 		if errors.Is(err, store.ErrNotFound) {
 			st, err = invoice.DefaultSettings(s.MerchantID, s.Livemode), nil
 			st.CreatedAt = e.now()
@@ -410,20 +410,23 @@ func (e *Engine) ListInvoices(ctx context.Context, s store.Scope, f store.Invoic
 	return list, more, storeErr(err)
 }
 
-// ExportInvoices returns every document the filter selects (its Limit and
-// StartingAfter are ignored), oldest first, as an accounting register lists them.
-func (e *Engine) ExportInvoices(ctx context.Context, s store.Scope, f store.InvoiceFilter) ([]*invoice.Invoice, error) {
+// ExportInvoices returns the export rows of every document the filter selects (its
+// Limit and StartingAfter are ignored), oldest first, as an accounting register
+// lists them. Only the rows are kept, page by page, not the documents' lines.
+func (e *Engine) ExportInvoices(ctx context.Context, s store.Scope, f store.InvoiceFilter) ([]invoice.ExportRow, error) {
 	if f.Type != "" && !f.Type.Valid() {
 		return nil, payment.Invalid("type", payment.CodeParameterInvalid, "type must be invoice or credit_note, got %q", f.Type)
 	}
 	f.OldestFirst, f.Limit, f.StartingAfter = true, store.MaxLimit, ""
-	var out []*invoice.Invoice
+	out := []invoice.ExportRow{}
 	for {
 		page, more, err := e.store.ListInvoices(ctx, s, f)
 		if err != nil {
 			return nil, storeErr(err)
 		}
-		out = append(out, page...)
+		for _, d := range page {
+			out = append(out, d.Row())
+		}
 		if len(out) > MaxExport {
 			return nil, payment.Invalid("created[gte]", payment.CodeParameterInvalid,
 				"the export would hold more than %d documents: narrow it with created[gte] and created[lt]", MaxExport)

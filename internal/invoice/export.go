@@ -1,9 +1,6 @@
 package invoice
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // ExportRow is one document in the accounting export: amounts in minor units,
 // with net, tax and gross per rate.
@@ -38,10 +35,10 @@ func (inv *Invoice) Row() ExportRow {
 // as decimals in the document's currency ("-3.00"), and net, tax and gross
 // columns for every rate that occurs (net_22, tax_22, gross_22, …, highest rate
 // first), empty where a document has nothing at that rate.
-func CSV(docs []*Invoice) [][]string {
+func CSV(rows []ExportRow) [][]string {
 	seen := map[Rate]int64{}
-	for _, d := range docs {
-		for _, t := range d.TaxTotals {
+	for _, r := range rows {
+		for _, t := range r.TaxTotals {
 			seen[t.TaxRate] = 1
 		}
 	}
@@ -51,18 +48,19 @@ func CSV(docs []*Invoice) [][]string {
 	for _, r := range rates {
 		header = append(header, "net_"+r.String(), "tax_"+r.String(), "gross_"+r.String())
 	}
-	out := make([][]string, 0, len(docs)+1)
+	out := make([][]string, 0, len(rows)+1)
 	out = append(out, header)
-	for _, d := range docs {
-		dec := func(v int64) string { return d.Amount(v).Decimal() }
-		rec := []string{string(d.Type), d.Number, d.IssueDate, d.PaymentDate, cell(d.Customer.Name), cell(d.Customer.Email),
-			d.Currency, dec(d.TotalNet), dec(d.TotalTax), dec(d.Total), d.PaymentID, d.RefundID, d.CreditedInvoiceNumber}
+	for _, r := range rows {
+		doc := Invoice{Currency: r.Currency}
+		dec := func(v int64) string { return doc.Amount(v).Decimal() }
+		rec := []string{string(r.Type), r.Number, r.IssueDate, r.PaymentDate, cell(r.CustomerName), cell(r.CustomerEmail),
+			r.Currency, dec(r.TotalNet), dec(r.TotalTax), dec(r.Total), r.PaymentID, r.RefundID, r.CreditedInvoiceNumber}
 		byRate := map[Rate]TaxTotal{}
-		for _, t := range d.TaxTotals {
+		for _, t := range r.TaxTotals {
 			byRate[t.TaxRate] = t
 		}
-		for _, r := range rates {
-			if t, ok := byRate[r]; ok {
+		for _, rt := range rates {
+			if t, ok := byRate[rt]; ok {
 				rec = append(rec, dec(t.Net), dec(t.Tax), dec(t.Gross))
 			} else {
 				rec = append(rec, "", "", "")
@@ -79,14 +77,4 @@ func cell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// SortForExport orders documents as a register lists them: by issue time, then number.
-func SortForExport(docs []*Invoice) {
-	sort.SliceStable(docs, func(i, j int) bool {
-		if !docs[i].CreatedAt.Equal(docs[j].CreatedAt) {
-			return docs[i].CreatedAt.Before(docs[j].CreatedAt)
-		}
-		return docs[i].Number < docs[j].Number
-	})
 }

@@ -25,7 +25,7 @@ func TestCSVHasColumnsPerRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	cn.Assign(1)
-	recs := invoice.CSV([]*invoice.Invoice{a, b, cn})
+	recs := invoice.CSV([]invoice.ExportRow{a.Row(), b.Row(), cn.Row()})
 	wantHeader := []string{"type", "number", "issue_date", "payment_date", "customer_name", "customer_email", "currency",
 		"total_net", "total_tax", "total", "payment_id", "refund_id", "credited_invoice_number",
 		"net_22", "tax_22", "gross_22", "net_4", "tax_4", "gross_4"}

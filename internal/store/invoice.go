@@ -55,6 +55,9 @@ type InvoiceWriter interface {
 	// StoreInvoicePDF stores a document's PDF unless it has one already; stored
 	// reports whether this call stored it. ErrNotFound for an unknown document.
 	StoreInvoicePDF(ctx context.Context, s Scope, id string, pdf []byte) (stored bool, err error)
+	// GetInvoiceSettingsForUpdate is GetInvoiceSettings, locking the row, so that
+	// concurrent partial updates apply one after the other.
+	GetInvoiceSettingsForUpdate(ctx context.Context, s Scope) (*invoice.Settings, error)
 	// PutInvoiceSettings saves the scope's settings, replacing any before.
 	PutInvoiceSettings(ctx context.Context, st *invoice.Settings) error
 }

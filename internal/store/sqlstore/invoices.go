@@ -170,13 +170,21 @@ const settingsCols = `merchant_id, livemode, enabled, legal_name, address_lines,
  default_tax_rate, category_tax_rates, number_prefix, footer, timezone, created_at, updated_at`
 
 func (x *queries) GetInvoiceSettings(ctx context.Context, s store.Scope) (*invoice.Settings, error) {
+	return x.invoiceSettings(ctx, s, "")
+}
+
+func (x *queries) GetInvoiceSettingsForUpdate(ctx context.Context, s store.Scope) (*invoice.Settings, error) {
+	return x.invoiceSettings(ctx, s, x.s.d.ForUpdate())
+}
+
+func (x *queries) invoiceSettings(ctx context.Context, s store.Scope, lock string) (*invoice.Settings, error) {
 	var (
 		st               invoice.Settings
 		lines, rates     string
 		rate             sql.NullInt64
 		created, updated int64
 	)
-	err := x.row(ctx, `SELECT `+settingsCols+` FROM invoice_settings WHERE merchant_id = ? AND livemode = ?`,
+	err := x.row(ctx, `SELECT `+settingsCols+` FROM invoice_settings WHERE merchant_id = ? AND livemode = ?`+lock,
 		s.MerchantID, s.Livemode).Scan(&st.MerchantID, &st.Livemode, &st.Enabled, &st.LegalName, &lines, &st.Country,
 		&st.TaxID, &st.Email, &st.Locale, &rate, &rates, &st.NumberPrefix, &st.Footer, &st.Timezone, &created, &updated)
 	if err != nil {

@@ -87,6 +87,13 @@ func testInvoices(t *testing.T, open Opener) {
 		wantNoErr(t, "GetInvoiceSettings", err)
 		checkSame(t, "GetInvoiceSettings", got, st)
 
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			locked, err := tx.GetInvoiceSettingsForUpdate(ctx, b.scope)
+			if err == nil {
+				checkSame(t, "GetInvoiceSettingsForUpdate", locked, st)
+			}
+			return err
+		})
 		// A second save replaces it; clearing the default rate stores no rate.
 		wantNoErr(t, "Apply", st.Apply(invoice.SettingsUpdate{Enabled: ptr(false), DefaultTaxRate: ptr(""),
 			CategoryTaxRates: map[string]string{}, AddressLines: []string{}}))
