@@ -35,6 +35,7 @@ import (
 
 	"github.com/paymux/paymux/internal/api"
 	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/invoice"
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider/sandbox"
 	"github.com/paymux/paymux/internal/store"
@@ -239,8 +240,14 @@ func (d *oaDoc) find(method, path string) *oaOp {
 		}
 		literals, ok := 0, true
 		for i, ts := range tsegs {
+			_, suffix, param := oaParamSegment(ts)
 			switch {
-			case strings.HasPrefix(ts, "{") && strings.HasSuffix(ts, "}"):
+			case param && suffix != "":
+				// A parameter with a literal suffix ({id}.pdf) is more specific
+				// than the bare parameter.
+				ok = ok && len(segs[i]) > len(suffix) && strings.HasSuffix(segs[i], suffix)
+				literals++
+			case param:
 				ok = ok && segs[i] != ""
 			case ts == segs[i]:
 				literals++
@@ -253,6 +260,16 @@ func (d *oaDoc) find(method, path string) *oaOp {
 		}
 	}
 	return best
+}
+
+// oaParamSegment splits a path template segment such as "{id}" or "{id}.pdf" into
+// the parameter's name and the literal suffix after it.
+func oaParamSegment(seg string) (name, suffix string, ok bool) {
+	end := strings.Index(seg, "}")
+	if !strings.HasPrefix(seg, "{") || end < 0 {
+		return "", "", false
+	}
+	return seg[1:end], seg[end+1:], true
 }
 
 // params returns an operation's parameters (resolved) with their pointers.
@@ -384,8 +401,7 @@ func TestOpenAPIDocumentIsComplete(t *testing.T) {
 			}
 		}
 		for _, seg := range strings.Split(o.path, "/") {
-			if strings.HasPrefix(seg, "{") {
-				name := strings.Trim(seg, "{}")
+			if name, _, ok := oaParamSegment(seg); ok {
 				if !inPath[name] {
 					t.Errorf("%s: path parameter %s is not declared", o, name)
 				}
@@ -442,7 +458,15 @@ func TestOpenAPIDocumentIsComplete(t *testing.T) {
 			}
 			mt, ok := content["application/json"].(map[string]any)
 			if !ok {
-				t.Errorf("%s %s: no application/json content", o, status)
+				// A download (a PDF, a CSV file) documents its media type instead.
+				if len(content) == 0 || status[0] != '2' {
+					t.Errorf("%s %s: no application/json content", o, status)
+				}
+				for media, v := range content {
+					if m, _ := v.(map[string]any); m["schema"] == nil {
+						t.Errorf("%s %s: %s has no schema", o, status, media)
+					}
+				}
 				continue
 			}
 			sptr := rptr + oaPtr("content", "application/json", "schema")
@@ -539,6 +563,14 @@ func TestOpenAPIObjectsMatchGoTypes(t *testing.T) {
 		"WebhookDelivery":        reflect.TypeFor[engine.WebhookDelivery](),
 		"WebhookAttempt":         reflect.TypeFor[engine.WebhookAttempt](),
 		"WebhookReplay":          reflect.TypeFor[engine.WebhookReplay](),
+		// Invoices.
+		"Invoice":          reflect.TypeFor[invoice.Invoice](),
+		"InvoiceSeller":    reflect.TypeFor[invoice.Seller](),
+		"InvoiceCustomer":  reflect.TypeFor[invoice.Customer](),
+		"InvoiceLine":      reflect.TypeFor[invoice.Line](),
+		"InvoiceTaxTotal":  reflect.TypeFor[invoice.TaxTotal](),
+		"InvoiceSettings":  reflect.TypeFor[invoice.Settings](),
+		"InvoiceExportRow": reflect.TypeFor[invoice.ExportRow](),
 	} {
 		s, _, err := d.resolve(oaPtr("components", "schemas", name))
 		if err != nil {
@@ -992,9 +1024,18 @@ func (c *oaClient) check(method, rawPath string, resp *apptest.Response) {
 		}
 	}
 	content, _ := r["content"].(map[string]any)
+	media, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	if _, ok := content[media]; ok && media != "application/json" {
+		// A download: its media type is documented; its bytes are checked by the
+		// tests of the feature.
+		if len(resp.Body) == 0 {
+			c.t.Errorf("%s %s (%s %d): an empty %s", method, rawPath, o.id, resp.Status, media)
+		}
+		return
+	}
 	if _, ok := content["application/json"]; !ok {
 		if len(bytes.TrimSpace(resp.Body)) > 0 {
-			c.t.Errorf("%s %s (%s %d): a body is sent but none is documented", method, rawPath, o.id, resp.Status)
+			c.t.Errorf("%s %s (%s %d): a body is sent (%s) but none is documented", method, rawPath, o.id, resp.Status, media)
 		}
 		return
 	}
@@ -1160,6 +1201,11 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		"replayWebhookDeliveries": func() (string, map[string]any, int) {
 			return "/v1/webhook_endpoints/" + newWebhookEndpoint() + "/replay", nil, 200
 		},
+		"updateInvoiceSettings": func() (string, map[string]any, int) { return "/v1/invoice_settings", nil, 200 },
+		"issueInvoice": func() (string, map[string]any, int) {
+			c.call(200, "POST", "/v1/invoice_settings", oaInvoiceSettings)
+			return "/v1/payments/" + paid("automatic") + "/invoice", nil, 200
+		},
 		"retryWebhookDelivery": func() (string, map[string]any, int) {
 			ep := newWebhookEndpoint()
 			newPayment(`{"amount":2500,"currency":"EUR"}`)
@@ -1215,6 +1261,8 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 	hookEndpoint := newWebhookEndpoint()
 	pay := paid("automatic")
 	c.call(201, "POST", "/v1/refunds", `{"payment_id":"`+pay+`","amount":100}`)
+	c.call(200, "POST", "/v1/invoice_settings", oaInvoiceSettings)
+	c.call(200, "POST", "/v1/payments/"+pay+"/invoice", nil)
 	for _, o := range d.ops {
 		if o.method != "GET" {
 			continue
@@ -1279,6 +1327,10 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 		}
 	}
 }
+
+// oaInvoiceSettings are complete invoice settings, automatic invoices off.
+const oaInvoiceSettings = `{"enabled":false,"legal_name":"Tazze Rossi S.r.l.","address_lines":["Via Roma 1"],"country":"IT",` +
+	`"tax_id":"IT01234567890","default_tax_rate":"22"}`
 
 // ---------------------------------------------------------------------------
 // c. A realistic scenario on a live paymux; every response is validated.
@@ -1630,6 +1682,57 @@ func TestOpenAPIScenario(t *testing.T) {
 	}
 	c.fail(400, payment.CodeParameterInvalid, "GET", "/v1/events/stream?types=payment.nope", nil)
 	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/events/stream?after=evt_nope", nil)
+
+	// Invoices: settings (refused, then saved), an automatic invoice after a
+	// payment, its PDF, a credit note after a refund, one on demand, the export.
+	if st := c.call(200, "GET", "/v1/invoice_settings", nil); st["enabled"] != false {
+		t.Fatalf("invoice settings: %v", st)
+	}
+	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/invoice_settings", `{"enabled":true}`)
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/invoice_settings", `{"country":"Italy"}`)
+	c.fail(400, payment.CodeInvalidJSON, "POST", "/v1/invoice_settings", nil)
+	c.call(200, "POST", "/v1/invoice_settings", strings.Replace(oaInvoiceSettings, `"enabled":false`, `"enabled":true`, 1),
+		"Idempotency-Key", "oa-inv-settings")
+	invPay := c.call(201, "POST", "/v1/payments", `{"amount":3480,`+eur+`,"items":[{"name":"Mug","quantity":2,"unit_amount":1220,"tax_rate":"22"},`+
+		`{"name":"Cookbook","quantity":1,"unit_amount":1040,"tax_rate":"4"}]}`)["id"].(string)
+	c.call(200, "POST", "/v1/payments/"+invPay+"/confirm", `{"payment_method":"pm_card_visa"}`)
+	var invs []any
+	for deadline := time.Now().Add(20 * time.Second); len(invs) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no invoice was issued")
+		}
+		invs = c.call(200, "GET", "/v1/invoices?payment_id="+invPay, nil)["data"].([]any)
+	}
+	invID := invs[0].(map[string]any)["id"].(string)
+	c.call(200, "GET", "/v1/invoices/"+invID, nil)
+	if r := c.do("GET", "/v1/invoices/"+invID+".pdf", env.Keys.TestSecretKey, nil); r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("PDF: %d %v", r.Status, r.Header)
+	}
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/invoices/inv_nope", nil)
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/invoices/inv_nope.pdf", nil)
+	c.failKey(live, 404, payment.CodeResourceMissing, "GET", "/v1/invoices/"+invID+".pdf", nil)
+	c.call(201, "POST", "/v1/refunds", `{"payment_id":"`+invPay+`","amount":1000}`)
+	if inv := c.call(200, "POST", "/v1/payments/"+invPay+"/invoice", nil, "Idempotency-Key", "oa-issue"); inv["id"] != invID {
+		t.Fatalf("issue on demand returned another invoice: %v", inv)
+	}
+	c.fail(409, payment.CodePaymentInvalidState, "POST", "/v1/payments/"+c.call(201, "POST", "/v1/payments", `{"amount":100,`+eur+`}`)["id"].(string)+"/invoice", nil)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/payments/pay_nope/invoice", nil)
+	for deadline := time.Now().Add(20 * time.Second); len(c.call(200, "GET", "/v1/invoices?type=credit_note", nil)["data"].([]any)) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no credit note was issued")
+		}
+	}
+	c.call(200, "GET", "/v1/invoices?limit=1&type=invoice", nil)
+	c.call(200, "GET", "/v1/invoices/export?format=json", nil)
+	if r := c.do("GET", "/v1/invoices/export?format=csv&created[gte]=2026-01-01T00:00:00Z", env.Keys.TestSecretKey, nil); r.Status != 200 || !strings.HasPrefix(string(r.Body), "type,number,") {
+		t.Fatalf("CSV export: %d %s", r.Status, r.Body)
+	}
+	c.fail(400, payment.CodeParameterInvalid, "GET", "/v1/invoices/export?format=pdf", nil)
+	// Invoice events are in the stream with the invoice under data.object.
+	evs = c.call(200, "GET", "/v1/events?type=invoice.created&limit=1", nil)["data"].([]any)
+	if len(evs) != 1 || evs[0].(map[string]any)["data"].(map[string]any)["object"].(map[string]any)["object"] != "invoice" {
+		t.Fatalf("invoice.created events: %v", evs)
+	}
 
 	// Every documented operation answered with success at least once.
 	var cover []string

@@ -33,6 +33,7 @@ type itemRequest struct {
 	Quantity   int64           `json:"quantity"`
 	UnitAmount unitAmountField `json:"unit_amount"`
 	Category   string          `json:"category"`
+	TaxRate    string          `json:"tax_rate"`
 }
 
 func (req *createPaymentRequest) params() (payment.CreateParams, error) {
@@ -50,7 +51,8 @@ func (req *createPaymentRequest) params() (payment.CreateParams, error) {
 			Locale: req.Customer.Locale}
 	}
 	for _, it := range req.Items {
-		p.Items = append(p.Items, payment.Item{Name: it.Name, Quantity: it.Quantity, UnitAmount: it.UnitAmount.v, Category: it.Category})
+		p.Items = append(p.Items, payment.Item{Name: it.Name, Quantity: it.Quantity, UnitAmount: it.UnitAmount.v,
+			Category: it.Category, TaxRate: it.TaxRate})
 	}
 	return p, nil
 }

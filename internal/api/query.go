@@ -18,7 +18,12 @@ type listQuery struct {
 }
 
 func newListQuery(v url.Values, allowed ...string) (*listQuery, error) {
-	q := &listQuery{v: v, allowed: map[string]bool{"limit": true, "starting_after": true}}
+	return newQuery(v, append(allowed, "limit", "starting_after")...)
+}
+
+// newQuery is newListQuery for lists that are not paged, such as exports.
+func newQuery(v url.Values, allowed ...string) (*listQuery, error) {
+	q := &listQuery{v: v, allowed: map[string]bool{}}
 	for _, a := range allowed {
 		q.allowed[a] = true
 	}

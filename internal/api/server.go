@@ -74,6 +74,9 @@ func New(d Deps) *Server {
 	s.streams = make(chan struct{}, maxStreams)
 	s.streamsDone, s.stopStreams = context.WithCancel(context.Background())
 	for _, rt := range s.routes(d.Sandbox) {
+		if rt.ServedBy != "" {
+			continue
+		}
 		s.mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
 	}
 	s.mux.Handle("/v1/", http.HandlerFunc(s.unknownRoute))
@@ -96,13 +99,21 @@ type Route struct {
 	Handler http.Handler
 	// Public routes are part of the documented API (and of /openapi.json).
 	Public bool
+	// ServedBy names the route that serves this documented path, when ServeMux
+	// cannot: its wildcards are whole segments, so /v1/invoices/{id}.pdf is served
+	// by /v1/invoices/{id}, which recognises the suffix.
+	ServedBy string
 }
 
 // routes is the whole route table, in one place. The OpenAPI test checks that the
 // public routes and /openapi.json describe the same API.
 func (s *Server) routes(sandbox http.Handler) []Route {
-	api := func(method, path string, h http.Handler) Route { return Route{method, path, h, true} }
-	page := func(method, path string, h http.HandlerFunc) Route { return Route{method, path, h, false} }
+	api := func(method, path string, h http.Handler) Route {
+		return Route{Method: method, Path: path, Handler: h, Public: true}
+	}
+	page := func(method, path string, h http.HandlerFunc) Route {
+		return Route{Method: method, Path: path, Handler: h}
+	}
 	rs := []Route{
 		api("POST", "/v1/payments", s.secret(s.createPayment)),
 		api("GET", "/v1/payments", s.secret(s.listPayments)),
@@ -136,6 +147,13 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		api("GET", "/v1/webhook_endpoints/{id}/deliveries", s.secret(s.listWebhookDeliveries)),
 		api("GET", "/v1/webhook_deliveries/{id}", s.secret(s.getWebhookDelivery)),
 		api("POST", "/v1/webhook_deliveries/{id}/retry", s.secret(s.retryWebhookDelivery)),
+		api("GET", "/v1/invoice_settings", s.secret(s.getInvoiceSettings)),
+		api("POST", "/v1/invoice_settings", s.secret(s.updateInvoiceSettings)),
+		api("GET", "/v1/invoices", s.secret(s.listInvoices)),
+		api("GET", "/v1/invoices/export", s.secret(s.exportInvoices)),
+		api("GET", "/v1/invoices/{id}", s.secret(s.getInvoice)),
+		{Method: "GET", Path: "/v1/invoices/{id}.pdf", Public: true, ServedBy: "/v1/invoices/{id}"},
+		api("POST", "/v1/payments/{id}/invoice", s.secret(s.issueInvoice)),
 		api("POST", "/hooks/{provider}/{connection}", s.admit(http.HandlerFunc(s.providerWebhook))),
 		api("GET", "/healthz", http.HandlerFunc(s.healthz)),
 		api("GET", "/readyz", http.HandlerFunc(s.readyz)),
@@ -147,10 +165,11 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		page("GET", "/.well-known/apple-developer-merchantid-domain-association", s.applePayDomainFile),
 	}
 	if s.metrics != nil {
-		rs = append(rs, Route{"GET", "/metrics", s.metrics.Handler(), false})
+		rs = append(rs, Route{Method: "GET", Path: "/metrics", Handler: s.metrics.Handler()})
 	}
 	if sandbox != nil {
-		rs = append(rs, Route{"GET", "/sandbox/3ds/{txn}", sandbox, false}, Route{"POST", "/sandbox/3ds/{txn}", sandbox, false})
+		rs = append(rs, Route{Method: "GET", Path: "/sandbox/3ds/{txn}", Handler: sandbox},
+			Route{Method: "POST", Path: "/sandbox/3ds/{txn}", Handler: sandbox})
 	}
 	return rs
 }

@@ -143,6 +143,9 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		engine.JobPurgeIdempotency: eng.WorkPurgeIdempotency(24 * time.Hour),
 		sandbox.JobWebhook:         a.Sandbox.WorkWebhook,
 		engine.JobWebhookDelivery:  eng.WorkWebhookDelivery,
+		engine.JobIssueInvoice:     eng.WorkIssueInvoice,
+		engine.JobIssueCreditNote:  eng.WorkIssueCreditNote,
+		engine.JobRenderInvoice:    eng.WorkRenderInvoice,
 	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
 	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),

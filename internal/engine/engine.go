@@ -160,11 +160,18 @@ func (e *Engine) recordPayment(ctx context.Context, tx store.Tx, actor payment.A
 		return fmt.Errorf("encode payment event: %w", err)
 	}
 	// Payment changes hold the payment's row lock already (they updated or inserted it).
-	return e.appendEvent(ctx, tx, &payment.Event{
+	err = e.appendEvent(ctx, tx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: p.MerchantID, Livemode: p.Livemode,
 		Type: typ, PaymentID: p.ID, Actor: actor, FromStatus: string(from), ToStatus: string(p.Status),
 		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
 	}, true)
+	if err != nil {
+		return err
+	}
+	if p.Status == payment.StatusSucceeded && from != payment.StatusSucceeded {
+		return e.queueInvoice(ctx, tx, p)
+	}
+	return nil
 }
 
 // recordRefund appends an event for a change of r by actor.

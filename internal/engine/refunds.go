@@ -151,8 +151,16 @@ func (e *Engine) submitRefund(ctx context.Context, actor payment.Actor, s store.
 func (e *Engine) settleRefund(ctx context.Context, actor payment.Actor, s store.Scope, refundID string, res provider.RefundResult) (*payment.Refund, error) {
 	var out *payment.Refund
 	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
-		r, err := tx.GetRefundForUpdate(ctx, s, refundID)
+		// The payment's row lock first, as provider webhooks take it: settling may
+		// change the payment (a failure gives the amount back) or queue its credit note.
+		r, err := tx.GetRefund(ctx, s, refundID)
 		if err != nil {
+			return nil, notFound(err, "refund", refundID)
+		}
+		if _, err := tx.GetPaymentForUpdate(ctx, s, r.PaymentID); err != nil {
+			return nil, err
+		}
+		if r, err = tx.GetRefundForUpdate(ctx, s, refundID); err != nil {
 			return nil, notFound(err, "refund", refundID)
 		}
 		out = r
@@ -185,7 +193,13 @@ func (e *Engine) settleRefundInTx(ctx context.Context, tx store.Tx, actor paymen
 			return err
 		}
 	}
-	return e.recordRefund(ctx, tx, actor, typ, r, from)
+	if err := e.recordRefund(ctx, tx, actor, typ, r, from); err != nil {
+		return err
+	}
+	if r.Status == payment.RefundSucceeded {
+		return e.queueCreditNote(ctx, tx, s, r)
+	}
+	return nil
 }
 
 // GetRefund reads one refund.

@@ -50,12 +50,16 @@ func Locales() []string { return []string{"en", "it", "pl"} }
 // ValidLocale says whether paymux speaks l.
 func ValidLocale(l string) bool { return slices.Contains(Locales(), l) }
 
-// Item is one order line, shown on the checkout and the invoice.
+// Item is one order line, shown on the checkout and the invoice. UnitAmount
+// includes tax (EU consumer prices). TaxRate is the line's tax rate as a decimal
+// percentage ("22", "5.5"); empty means the rate the merchant's invoice settings
+// give its category, or their default rate.
 type Item struct {
 	Name       string `json:"name"`
 	Quantity   int64  `json:"quantity"`
 	UnitAmount int64  `json:"unit_amount"`
 	Category   string `json:"category,omitempty"`
+	TaxRate    string `json:"tax_rate,omitempty"`
 }
 
 // NextAction tells the client what the shopper must do to go on.
@@ -259,6 +263,11 @@ func validateItems(items []Item) error {
 		}
 		if err := checkLen(p+".category", it.Category, 64); err != nil {
 			return err
+		}
+		if it.TaxRate != "" {
+			if _, err := money.ParseRate(it.TaxRate); err != nil {
+				return Invalid(p+".tax_rate", CodeParameterInvalid, "%s.tax_rate: %v", p, err)
+			}
 		}
 	}
 	return nil

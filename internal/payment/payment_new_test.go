@@ -122,6 +122,10 @@ func TestNewPaymentRejectsBadInput(t *testing.T) {
 		{"bad second item names its index", func(p *payment.CreateParams) {
 			p.Items = append(items(1), payment.Item{Name: "x", Quantity: 0})
 		}, payment.CodeParameterInvalid, "items[1].quantity", []string{"items[1].quantity"}},
+		{"item tax rate with a percent sign", func(p *payment.CreateParams) { p.Items = item(func(i *payment.Item) { i.TaxRate = "22%" }) },
+			payment.CodeParameterInvalid, "items[0].tax_rate", []string{"items[0].tax_rate", "% sign", `"22"`}},
+		{"item tax rate of 100", func(p *payment.CreateParams) { p.Items = item(func(i *payment.Item) { i.TaxRate = "100" }) },
+			payment.CodeParameterInvalid, "items[0].tax_rate", []string{"below 100"}},
 		{"too many items", func(p *payment.CreateParams) { p.Items = items(payment.MaxItems + 1) },
 			payment.CodeParameterInvalid, "items", []string{"at most 100 items", "got 101"}},
 		// metadata
@@ -222,6 +226,9 @@ func TestNewPaymentAcceptsEdgeValues(t *testing.T) {
 		}, nil},
 		{"32-char customer type", func(p *payment.CreateParams) { p.Customer.Type = long(32) }, nil},
 		{"100 items", func(p *payment.CreateParams) { p.Items = items(payment.MaxItems) }, nil},
+		{"item tax rates", func(p *payment.CreateParams) {
+			p.Items = []payment.Item{{Name: "book", Quantity: 1, UnitAmount: 10, TaxRate: "4"}, {Name: "tea", Quantity: 1, UnitAmount: 10, TaxRate: "5.5"}}
+		}, nil},
 		{"free item", func(p *payment.CreateParams) {
 			p.Items = []payment.Item{{Name: "gift", Quantity: 1_000_000, UnitAmount: 0, Category: long(64)}}
 		}, nil},

@@ -78,6 +78,7 @@ type Reader interface {
 	SandboxReader
 	WebhookReader
 	AuditReader
+	InvoiceReader
 
 	// NextJobAt is the earliest time a job becomes due; ok is false with no job.
 	NextJobAt(ctx context.Context) (t time.Time, ok bool, err error)
@@ -110,6 +111,7 @@ type Tx interface {
 	SandboxWriter
 	WebhookWriter
 	AuditWriter
+	InvoiceWriter
 
 	// RecordInboundWebhook notes a provider event id; fresh is false for a redelivery.
 	RecordInboundWebhook(ctx context.Context, connectionID, eventID, merchantID string, at time.Time) (fresh bool, err error)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paymux/paymux/internal/invoice"
 	"github.com/paymux/paymux/internal/payment"
 )
 
@@ -29,6 +30,8 @@ var EventTypes = []string{
 	payment.EventDisputeCreated,
 	payment.EventDisputeUpdated,
 	payment.EventDisputeClosed,
+	invoice.EventInvoiceCreated,
+	invoice.EventCreditNoteCreated,
 }
 
 // MaxEnabledEvents bounds an endpoint's event list.

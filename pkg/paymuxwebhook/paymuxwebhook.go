@@ -152,14 +152,16 @@ type Event struct {
 	} `json:"actor"`
 	FromStatus string `json:"from_status,omitempty"`
 	ToStatus   string `json:"to_status,omitempty"`
-	// Data.Object is the payment or refund as it was right after the change.
+	// Data.Object is the payment, refund, invoice or credit note as it was right
+	// after the change.
 	Data struct {
 		Object json.RawMessage `json:"object"`
 	} `json:"data"`
 }
 
 // DecodeObject unmarshals the event's object (a payment for payment.* events, a refund
-// for refund.* events) into v.
+// for refund.* events, an invoice or credit note for invoice.created and
+// credit_note.created) into v.
 func (e *Event) DecodeObject(v any) error {
 	if len(e.Data.Object) == 0 {
 		return errors.New("paymuxwebhook: the event has no data.object")

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,11 @@ type Env struct {
 	DataDir string
 	// DatabaseURL is the PostgreSQL database it runs on ("" on SQLite).
 	DatabaseURL string
+
+	cfg     app.Config
+	log     *slog.Logger
+	handler atomic.Pointer[http.Handler]
+	stop    func()
 }
 
 // settings are what options change before the app is built.
@@ -89,8 +95,10 @@ func WithAdmission(max int, wait time.Duration) Option {
 // Start builds and starts paymux on engine ("sqlite" or "postgres").
 func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	t.Helper()
-	var handler http.Handler = http.NotFoundHandler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	env := &Env{T: t, Client: &http.Client{Timeout: 30 * time.Second}}
+	notFound := http.NotFoundHandler()
+	env.handler.Store(&notFound)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*env.handler.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	cfg := app.Config{DataDir: dir, BaseURL: srv.URL, MasterKey: strings.Repeat("ab", 32), SandboxSettle: 200 * time.Millisecond,
@@ -107,31 +115,57 @@ func Start(t testing.TB, engineName string, opts ...Option) *Env {
 	if engineName == "postgres" && cfg.DatabaseURL == "" {
 		cfg.DatabaseURL = pgtest.URL(t)
 	}
-	log := slog.New(slog.NewTextHandler(st.logOut, &slog.HandlerOptions{Level: st.logLevel}))
+	env.URL, env.DataDir, env.DatabaseURL, env.cfg = srv.URL, dir, cfg.DatabaseURL, cfg
+	env.log = slog.New(slog.NewTextHandler(st.logOut, &slog.HandlerOptions{Level: st.logLevel}))
+	env.run(engineName)
+	t.Cleanup(func() { env.stop() })
+	keys, err := env.App.Engine.CreateMerchant(context.Background(), "Test Shop")
+	if err != nil {
+		t.Fatalf("create merchant: %v", err)
+	}
+	env.Keys = keys
+	return env
+}
+
+// run builds the app on the env's settings, serves it at env.URL and starts its
+// job runner; env.stop undoes it.
+func (e *Env) run(engineName string) {
+	e.T.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.New(ctx, e.cfg, e.log)
 	if err != nil {
 		cancel()
-		t.Fatalf("start paymux on %s: %v", engineName, err)
+		e.T.Fatalf("start paymux on %s: %v", engineName, err)
 	}
-	handler = a.Handler()
+	h := a.Handler()
+	e.handler.Store(&h)
 	done := make(chan struct{})
 	go func() { defer close(done); a.Runner.Run(ctx) }()
-	t.Cleanup(func() {
+	e.App = a
+	e.stop = func() {
 		a.API.CloseStreams()
 		cancel()
 		<-done
 		a.Close()
-	})
+	}
 	if err := a.Engine.SchedulePeriodic(ctx); err != nil {
-		t.Fatalf("schedule jobs: %v", err)
+		e.T.Fatalf("schedule jobs: %v", err)
 	}
-	keys, err := a.Engine.CreateMerchant(ctx, "Test Shop")
-	if err != nil {
-		t.Fatalf("create merchant: %v", err)
+}
+
+// Restart stops paymux (its job runner, then its database) and starts it again on
+// the same data directory or database, at the same URL, as after a redeploy. The
+// merchant and its keys stay.
+func (e *Env) Restart() {
+	e.T.Helper()
+	e.stop()
+	notFound := http.NotFoundHandler()
+	e.handler.Store(&notFound)
+	engineName := "sqlite"
+	if e.DatabaseURL != "" {
+		engineName = "postgres"
 	}
-	return &Env{T: t, URL: srv.URL, App: a, Keys: keys, Client: &http.Client{Timeout: 30 * time.Second}, DataDir: dir,
-		DatabaseURL: cfg.DatabaseURL}
+	e.run(engineName)
 }
 
 // Response is an API answer.
