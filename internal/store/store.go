@@ -71,6 +71,7 @@ type Reader interface {
 	AccountReader
 	SandboxReader
 	WebhookReader
+	NotificationReader
 
 	// NextJobAt is the earliest time a job becomes due; ok is false with no job.
 	NextJobAt(ctx context.Context) (t time.Time, ok bool, err error)
@@ -102,6 +103,7 @@ type Tx interface {
 	AccountWriter
 	SandboxWriter
 	WebhookWriter
+	NotificationWriter
 
 	// RecordInboundWebhook notes a provider event id; fresh is false for a redelivery.
 	RecordInboundWebhook(ctx context.Context, connectionID, eventID, merchantID string, at time.Time) (fresh bool, err error)

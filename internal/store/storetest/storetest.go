@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts", testAccounts},
 		{"Sandbox", testSandbox},
 		{"Webhooks", testWebhooks},
+		{"Notifications", testNotifications},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
