@@ -340,7 +340,8 @@ func (e *Engine) settleDelivery(ctx context.Context, j store.Job, ep *store.Webh
 
 // noteEndpointHealth records a success (clearing the endpoint's failure run) or a
 // given-up delivery (flagging the endpoint as failing, and disabling it after
-// DisableAfter in a row). It returns the reason when it disabled the endpoint.
+// DisableAfter in a row, which emails the merchant's operator address). It
+// returns the reason when it disabled the endpoint.
 func (e *Engine) noteEndpointHealth(ctx context.Context, tx store.Tx, s store.Scope, id string, failed bool, now time.Time) (string, error) {
 	ep, err := tx.FindWebhookEndpointForUpdate(ctx, s, id)
 	if err != nil {
@@ -362,7 +363,16 @@ func (e *Engine) noteEndpointHealth(ctx context.Context, tx store.Tx, s store.Sc
 		}
 	}
 	ep.UpdatedAt = now
-	return disabled, tx.UpdateWebhookEndpoint(ctx, ep)
+	if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
+		return "", err
+	}
+	if disabled != "" {
+		// The merchant's operator is told by email, in the same transaction.
+		if err := e.notifyEndpointDisabled(ctx, tx, ep, disabled); err != nil {
+			return "", err
+		}
+	}
+	return disabled, nil
 }
 
 // handOver queues the next waiting delivery of settled's payment to the same

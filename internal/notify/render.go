@@ -143,7 +143,13 @@ func (r *Renderer) Subject(k Kind, locale string, d Data) (string, error) {
 	return oneLine(b.String()), nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine joins the lines of s and collapses runs of ASCII blanks, keeping the
+// no-break spaces of formatted amounts ("12,50\u00a0€") as they are.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f'
+	}), " ")
+}
 
 // row is a line of an email's details table.
 type row struct{ Label, Value string }

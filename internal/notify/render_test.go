@@ -132,6 +132,13 @@ func TestSubjectsAreLocalised(t *testing.T) {
 		"it": "Pagamento confermato: X a Shop",
 		"pl": "Płatność potwierdzona: X dla Shop",
 	}
+	// Amounts keep their no-break space in a subject; line breaks go.
+	it := d
+	it.Amount = notify.FormatAmount(1250, "EUR", "it")
+	it.Brand.Name = "Caffè\nRoma"
+	if got, _ := r.Subject(notify.PaymentSucceeded, "it", it); got != "Pagamento confermato: 12,50\u00a0€ a Caffè Roma" {
+		t.Errorf("subject %q", got)
+	}
 	for loc, w := range want {
 		if got, err := r.Subject(notify.PaymentSucceeded, loc, d); err != nil || got != w {
 			t.Errorf("%s: %q, %v; want %q", loc, got, err, w)

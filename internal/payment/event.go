@@ -25,13 +25,18 @@ type Actor struct {
 }
 
 // Event types. Every payment status change appends "payment.<status>"; a capture
-// appends payment.captured; refunds append refund.<state>.
+// appends payment.captured; refunds append refund.<state>. Emails append
+// notification.created when an operator writes one, and notification.sent or
+// notification.failed after each attempt to send one.
 const (
-	EventPaymentCreated  = "payment.created"
-	EventPaymentCaptured = "payment.captured"
-	EventRefundCreated   = "refund.created"
-	EventRefundSucceeded = "refund.succeeded"
-	EventRefundFailed    = "refund.failed"
+	EventPaymentCreated      = "payment.created"
+	EventPaymentCaptured     = "payment.captured"
+	EventRefundCreated       = "refund.created"
+	EventRefundSucceeded     = "refund.succeeded"
+	EventRefundFailed        = "refund.failed"
+	EventNotificationCreated = "notification.created"
+	EventNotificationSent    = "notification.sent"
+	EventNotificationFailed  = "notification.failed"
 )
 
 // PaymentEventType is the event a payment's move to s appends.

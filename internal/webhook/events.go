@@ -26,6 +26,9 @@ var EventTypes = []string{
 	payment.EventRefundCreated,
 	payment.EventRefundSucceeded,
 	payment.EventRefundFailed,
+	payment.EventNotificationCreated,
+	payment.EventNotificationSent,
+	payment.EventNotificationFailed,
 }
 
 // MaxEnabledEvents bounds an endpoint's event list.
