@@ -80,8 +80,8 @@ type UpdateNotificationSettingsParams struct {
 	OperatorEmail *string
 }
 
-// Notification is an email as the API shows it. The body is never shown (nor
-// stored): it is rendered from the payment when sent.
+// Notification is an email as the API shows it. Its body is never shown: the
+// notification keeps only what the email shows, and the email is rendered when sent.
 type Notification struct {
 	ID            string        `json:"id"`
 	Object        string        `json:"object"`
