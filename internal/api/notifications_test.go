@@ -324,6 +324,41 @@ func TestEmailWaitsForTheMailServer(t *testing.T) {
 	}
 }
 
+// A failure notice still waiting to be sent (here, for a mail server that is
+// down) is dropped once the shopper paid: it would invite them to pay again. The
+// confirmation goes.
+func TestFailureNoticeDroppedOncePaid(t *testing.T) {
+	t.Parallel()
+	for _, name := range apptest.Engines {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			port := mailtest.FreePort(t)
+			env := apptest.Start(t, name, apptest.WithSMTP(fmt.Sprintf("smtp://127.0.0.1:%d", port)),
+				apptest.WithMailRetrySchedule(100*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond, time.Second,
+					time.Second, time.Second, time.Second, time.Second, time.Second, time.Second, time.Second))
+			id := str(createPayment(t, env, `{"amount":800,"currency":"EUR","customer":{"email":"second@example.com"}}`), "id")
+			confirm(t, env, id, "pm_card_chargeDeclined")
+			eventually(t, "a failed attempt at the failure notice", 20*time.Second, func() bool {
+				return len(eventsOfType(paymentEvents(t, env, id), "notification.failed")) >= 1
+			})
+			confirm(t, env, id, "pm_card_visa")
+			mp := mailtest.Start(t, &mailtest.Options{SMTPPort: port})
+			m := mp.WaitTo("second@example.com", 1, 20*time.Second)[0]
+			if !strings.HasPrefix(m.Subject, "Payment confirmed") {
+				t.Fatalf("first message %q", m.Subject)
+			}
+			n := waitNotification(t, env, id, "payment_failed", "skipped")
+			if str(n, "last_error") != "not sent: the payment is no longer failed (now succeeded)" {
+				t.Fatalf("failure notice %v", n)
+			}
+			waitNotification(t, env, id, "payment_succeeded", "sent")
+			if got := mp.To("second@example.com"); len(got) != 1 {
+				t.Fatalf("%d messages, want only the confirmation", len(got))
+			}
+		})
+	}
+}
+
 // An operator writes to the shopper from the transaction: the email carries the
 // operator's subject and text, in the shopper's language, and the history records
 // who asked.

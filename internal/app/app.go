@@ -189,8 +189,8 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 			Webhooks: engine.WebhookConfig{RetrySchedule: c.WebhookRetrySchedule,
 				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})},
 			Mail: mc})
-	if mc.Sender != nil {
-		log.Info("email: sending through "+mc.Sender.(*notify.SMTP).Config().String(), "from", mc.From)
+	if smtp, ok := mc.Sender.(*notify.SMTP); ok {
+		log.Info("email: sending through "+smtp.Config().String(), "from", mc.From)
 	} else {
 		log.Info("email: PAYMUX_SMTP_URL is not set: no email is sent; notifications are recorded as skipped")
 	}

@@ -392,7 +392,7 @@ func (e *Engine) WorkNotification(ctx context.Context, j store.Job) error {
 		if err != nil || p.CheckConfirmable() != nil {
 			why := "not sent: the payment can no longer be paid"
 			if p != nil {
-				why = fmt.Sprintf("not sent: the payment is %s, no longer failed", p.Status)
+				why = fmt.Sprintf("not sent: the payment is no longer failed (now %s)", p.Status)
 			}
 			return e.settleNotification(ctx, s, n.ID, attempt{skip: why})
 		}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -366,12 +365,4 @@ func (e *Engine) GetNotification(ctx context.Context, s store.Scope, id string) 
 		return nil, notFound(err, "notification", id)
 	}
 	return notificationView(n), nil
-}
-
-// MailStatus describes, for the startup log, whether emails are sent.
-func (e *Engine) MailStatus() string {
-	if e.cfg.Mail.Sender == nil {
-		return e.cfg.Mail.NotSetUp
-	}
-	return fmt.Sprintf("sending as %s", e.cfg.Mail.From)
 }
