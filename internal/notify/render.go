@@ -20,41 +20,42 @@ var templateFS embed.FS
 // Brand is how a merchant's emails look.
 type Brand struct {
 	// Name is shown in the header and as the sender's display name.
-	Name string
+	Name string `json:"name"`
 	// Color is the header's and the buttons' colour, #rrggbb.
-	Color string
+	Color string `json:"color"`
 	// LogoURL is an https image shown instead of the name, when set.
-	LogoURL string
+	LogoURL string `json:"logo_url,omitempty"`
 }
 
 // Data is what a template may show. Amounts and dates come formatted for the
 // email's language (FormatAmount, FormatDate); fields a kind does not use stay empty.
+// Its JSON form is what a queued notification keeps until it is sent.
 type Data struct {
-	Brand        Brand
-	CustomerName string
+	Brand        Brand  `json:"brand"`
+	CustomerName string `json:"customer_name,omitempty"`
 	// PaymentID is the payment the email is about, shown as its reference.
-	PaymentID   string
-	Amount      string
-	OrderID     string
-	Description string
+	PaymentID   string `json:"payment_id,omitempty"`
+	Amount      string `json:"amount,omitempty"`
+	OrderID     string `json:"order_id,omitempty"`
+	Description string `json:"description,omitempty"`
 	// Link is the page the email sends the shopper to: the payment's checkout to try
 	// again or finish it, or a payment link.
-	Link string
+	Link string `json:"link,omitempty"`
 	// RefundAmount is the refund's amount (refund_succeeded).
-	RefundAmount string
+	RefundAmount string `json:"refund_amount,omitempty"`
 	// ExpiresAt is when the link stops working (payment_link, payment_reminder).
-	ExpiresAt string
+	ExpiresAt string `json:"expires_at,omitempty"`
 	// Subject and Message are an operator's own (free).
-	Subject string
-	Message string
+	Subject string `json:"subject,omitempty"`
+	Message string `json:"message,omitempty"`
 	// EndpointID, EndpointURL, Reason and Livemode describe a disabled webhook
 	// endpoint (endpoint_disabled).
-	EndpointID  string
-	EndpointURL string
-	Reason      string
-	Livemode    bool
+	EndpointID  string `json:"endpoint_id,omitempty"`
+	EndpointURL string `json:"endpoint_url,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Livemode    bool   `json:"livemode,omitempty"`
 	// ReplyTo says whether replies reach the merchant (a Reply-To is set).
-	ReplyTo bool
+	ReplyTo bool `json:"reply_to,omitempty"`
 }
 
 // Email is a rendered email: a one-line subject and both parts.
