@@ -25,15 +25,18 @@ type Actor struct {
 }
 
 // Event types. Every payment status change appends "payment.<status>"; a capture
-// appends payment.captured; refunds append refund.<state>. Emails append
-// notification.created when an operator writes one, and notification.sent or
-// notification.failed after each attempt to send one.
+// appends payment.captured; refunds append refund.<state>.
 const (
-	EventPaymentCreated      = "payment.created"
-	EventPaymentCaptured     = "payment.captured"
-	EventRefundCreated       = "refund.created"
-	EventRefundSucceeded     = "refund.succeeded"
-	EventRefundFailed        = "refund.failed"
+	EventPaymentCreated  = "payment.created"
+	EventPaymentCaptured = "payment.captured"
+	EventRefundCreated   = "refund.created"
+	EventRefundSucceeded = "refund.succeeded"
+	EventRefundFailed    = "refund.failed"
+)
+
+// Event types of emails: notification.created when an operator writes one, and
+// notification.sent or notification.failed after each attempt to send one.
+const (
 	EventNotificationCreated = "notification.created"
 	EventNotificationSent    = "notification.sent"
 	EventNotificationFailed  = "notification.failed"
