@@ -48,7 +48,8 @@ paymux %s is running (%s)
   Checkout     %s/pay/{payment_id}  (payment summary; the full hosted checkout is not yet available)
   Backoffice   not yet available
   Health       %s/healthz  %s/readyz
-`, version, db, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL)
+  Email        %s
+`, version, db, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL, c.BaseURL, c.mailSummary())
 	if b == nil {
 		fmt.Fprintln(w, "\nKeys and logins were printed on first start; create more with `paymux admin`.")
 		return

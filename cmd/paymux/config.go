@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/paymux/paymux/internal/app"
+	"github.com/paymux/paymux/internal/engine"
+	"github.com/paymux/paymux/internal/notify"
 	"github.com/paymux/paymux/internal/webhook"
 )
 
@@ -27,6 +29,9 @@ type config struct {
 	WebhookRetries webhook.Schedule
 	// ApplePayDomainFile is the content of Apple Pay's domain-association file.
 	ApplePayDomainFile []byte
+	SMTPURL            string
+	MailFrom           string
+	MailRetries        webhook.Schedule
 }
 
 // envDoc documents every setting; serve -h and the README show it.
@@ -51,6 +56,17 @@ const envDoc = `Configuration (environment variables):
   PAYMUX_APPLE_PAY_DOMAIN_FILE  path of the Apple Pay domain-association file your
                                 provider gives you, served at /.well-known/apple-
                                 developer-merchantid-domain-association  (default none)
+  PAYMUX_SMTP_URL               mail server for emails to shoppers and operators:
+                                smtp://user:pass@host:587 (STARTTLS when offered;
+                                ?tls=starttls to require it), smtps://…:465 (TLS),
+                                smtp://127.0.0.1:1025?tls=none (no TLS, loopback
+                                only); unset: no email is sent, notifications are
+                                recorded as skipped
+  PAYMUX_MAIL_FROM              address emails come from, e.g. noreply@pay.example.com
+                                (required with PAYMUX_SMTP_URL)
+  PAYMUX_MAIL_RETRY_SCHEDULE    waits after an email's temporary failures (4xx, server
+                                down), comma-separated; failed after the last
+                                (default 1m,5m,15m,30m,1h,2h,4h,8h: about 16h)
 Durations use Go syntax: 250ms, 5s, 24h.
 `
 
@@ -99,6 +115,22 @@ func loadConfig() (config, error) {
 			return c, fmt.Errorf("PAYMUX_APPLE_PAY_DOMAIN_FILE %s: %d bytes: expected the file Apple Pay's domain verification asks for (a few KiB)", path, len(c.ApplePayDomainFile))
 		}
 	}
+	c.SMTPURL, c.MailFrom = os.Getenv("PAYMUX_SMTP_URL"), os.Getenv("PAYMUX_MAIL_FROM")
+	if c.SMTPURL != "" {
+		// Checked here so that a typo stops paymux at once, not at the first email.
+		if _, err := notify.ParseSMTPURL(c.SMTPURL); err != nil {
+			return c, fmt.Errorf("PAYMUX_SMTP_URL: %w", err)
+		}
+		if _, err := app.ParseMailFrom(c.MailFrom); err != nil {
+			return c, err
+		}
+	}
+	c.MailRetries = engine.DefaultMailRetrySchedule
+	if v := os.Getenv("PAYMUX_MAIL_RETRY_SCHEDULE"); v != "" {
+		if c.MailRetries, err = webhook.ParseSchedule(v); err != nil {
+			return c, fmt.Errorf("PAYMUX_MAIL_RETRY_SCHEDULE=%q: %w (e.g. 1m,5m,30m,2h)", v, err)
+		}
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -135,5 +167,19 @@ func (c config) logger(w *os.File) *slog.Logger {
 func (c config) app(exclusive bool) app.Config {
 	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, MasterKey: c.MasterKey,
 		SandboxLatency: c.SandboxLatency, SandboxSettle: c.SandboxSettle, PaymentExpiry: c.PaymentExpiry,
-		WebhookRetrySchedule: c.WebhookRetries, ApplePayDomainFile: c.ApplePayDomainFile, Exclusive: exclusive, Version: version}
+		WebhookRetrySchedule: c.WebhookRetries, ApplePayDomainFile: c.ApplePayDomainFile, SMTPURL: c.SMTPURL, MailFrom: c.MailFrom,
+		MailRetrySchedule: c.MailRetries, Exclusive: exclusive, Version: version}
+}
+
+// mailSummary says, for the banner, whether and how emails are sent.
+func (c config) mailSummary() string {
+	if c.SMTPURL == "" {
+		return "off: PAYMUX_SMTP_URL is not set, so no email is sent (notifications are recorded as skipped)"
+	}
+	sc, err := notify.ParseSMTPURL(c.SMTPURL)
+	if err != nil {
+		return "misconfigured: " + err.Error()
+	}
+	from, _ := app.ParseMailFrom(c.MailFrom)
+	return sc.String() + ", from " + from
 }

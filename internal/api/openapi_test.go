@@ -571,6 +571,11 @@ func TestOpenAPIObjectsMatchGoTypes(t *testing.T) {
 		"InvoiceTaxTotal":  reflect.TypeFor[invoice.TaxTotal](),
 		"InvoiceSettings":  reflect.TypeFor[invoice.Settings](),
 		"InvoiceExportRow": reflect.TypeFor[invoice.ExportRow](),
+		// Emails.
+		"Notification":         reflect.TypeFor[engine.Notification](),
+		"NotificationSettings": reflect.TypeFor[engine.NotificationSettings](),
+		"NotificationKinds":    reflect.TypeFor[engine.NotificationKinds](),
+		"NotificationBrand":    reflect.TypeFor[engine.NotificationBrand](),
 	} {
 		s, _, err := d.resolve(oaPtr("components", "schemas", name))
 		if err != nil {
@@ -1206,6 +1211,10 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 			c.call(200, "POST", "/v1/invoice_settings", oaInvoiceSettings)
 			return "/v1/payments/" + paid("automatic") + "/invoice", nil, 200
 		},
+		"updateNotificationSettings": func() (string, map[string]any, int) { return "/v1/notification_settings", nil, 200 },
+		"createPaymentNotification": func() (string, map[string]any, int) {
+			return "/v1/payments/" + newPayment(`{"amount":2500,"currency":"EUR"}`) + "/notifications", nil, 201
+		},
 		"retryWebhookDelivery": func() (string, map[string]any, int) {
 			ep := newWebhookEndpoint()
 			newPayment(`{"amount":2500,"currency":"EUR"}`)
@@ -1263,6 +1272,7 @@ func TestOpenAPIRequestsLive(t *testing.T) {
 	c.call(201, "POST", "/v1/refunds", `{"payment_id":"`+pay+`","amount":100}`)
 	c.call(200, "POST", "/v1/invoice_settings", oaInvoiceSettings)
 	c.call(200, "POST", "/v1/payments/"+pay+"/invoice", nil)
+	c.call(201, "POST", "/v1/payments/"+pay+"/notifications", `{"subject":"s","message":"m","to":"ada@example.com"}`)
 	for _, o := range d.ops {
 		if o.method != "GET" {
 			continue
@@ -1442,6 +1452,27 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/refunds", `{"amount":100}`)
 	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/refunds", `{"payment_id":"`+autoID+`","reason":"changed_mind"}`)
 	c.fail(400, payment.CodeAmountInvalid, "POST", "/v1/refunds", `{"payment_id":"`+autoID+`","amount":-5}`)
+
+	// Emails: settings, an operator's own email, the payment's list (email is not
+	// set up here: notifications are recorded as skipped).
+	c.call(200, "GET", "/v1/notification_settings", nil)
+	c.call(200, "POST", "/v1/notification_settings", `{"kinds":{"payment_reminder":true},"reminder_delay":600,"brand":{"color":"#AA3300"}}`, "Idempotency-Key", "oa-settings")
+	c.fail(400, payment.CodeParameterInvalid, "POST", "/v1/notification_settings", `{"brand":{"logo_url":"http://x.example/l.png"}}`)
+	c.fail(400, payment.CodeInvalidJSON, "POST", "/v1/notification_settings", ``)
+	c.callKey(env.Keys.LiveSecretKey, 200, "GET", "/v1/notification_settings", nil)
+	ntf := c.call(201, "POST", "/v1/payments/"+autoID+"/notifications", `{"subject":"Your order","message":"It ships tomorrow."}`, "Idempotency-Key", "oa-ntf")
+	if ntf["status"] != "skipped" || ntf["to"] != "ada@example.com" || ntf["locale"] != "it" {
+		t.Fatalf("free notification: %v", ntf)
+	}
+	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/payments/"+autoID+"/notifications", `{"subject":"Your order"}`)
+	c.fail(400, payment.CodeParameterMissing, "POST", "/v1/payments/"+manualID+"/notifications", `{"subject":"s","message":"m"}`)
+	c.fail(404, payment.CodeResourceMissing, "POST", "/v1/payments/pay_nope/notifications", `{"subject":"s","message":"m"}`)
+	if l := c.call(200, "GET", "/v1/payments/"+autoID+"/notifications", nil)["data"].([]any); len(l) != 4 || l[0].(map[string]any)["id"] != ntf["id"] {
+		t.Fatalf("notifications of %s: %v", autoID, l)
+	}
+	c.call(200, "GET", "/v1/payments/"+autoID+"/notifications?limit=1", nil)
+	c.fail(404, payment.CodeResourceMissing, "GET", "/v1/payments/pay_nope/notifications", nil)
+	c.fail(400, payment.CodeParameterInvalid, "GET", "/v1/payments/"+autoID+"/notifications?starting_after=ntf_nope", nil)
 
 	// Lists, with every filter and pagination; then every object is read back.
 	all := c.call(200, "GET", "/v1/payments?limit=100", nil)

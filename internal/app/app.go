@@ -5,10 +5,12 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"path/filepath"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/paymux/paymux/internal/engine"
 	"github.com/paymux/paymux/internal/jobs"
 	"github.com/paymux/paymux/internal/metrics"
+	"github.com/paymux/paymux/internal/notify"
 	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/provider/adyen"
 	"github.com/paymux/paymux/internal/provider/paypal"
@@ -44,6 +47,18 @@ type Config struct {
 	// WebhookRetrySchedule is how long outbound webhooks wait after each failed
 	// attempt; nil means webhook.DefaultSchedule (about three days).
 	WebhookRetrySchedule webhook.Schedule
+	// SMTPURL is the mail server (PAYMUX_SMTP_URL, see notify.ParseSMTPURL); empty
+	// means no email is sent: notifications are recorded as skipped.
+	SMTPURL string
+	// MailFrom is the address emails come from (PAYMUX_MAIL_FROM); required with
+	// SMTPURL.
+	MailFrom string
+	// MailRetrySchedule is how long an email waits after each temporary failure;
+	// nil means engine.DefaultMailRetrySchedule.
+	MailRetrySchedule webhook.Schedule
+	// SMTPTLS, when set, verifies the mail server with it instead of the system's
+	// roots (tests trust their own certificate authority).
+	SMTPTLS *tls.Config
 	// Exclusive takes SQLite's data-directory lock (servers do; admin commands don't).
 	Exclusive bool
 	// Version is reported by /healthz.
@@ -96,8 +111,48 @@ func masterKey(c Config, log *slog.Logger) (*secretbox.Box, error) {
 	return secretbox.New(k)
 }
 
+// MailConfig turns the email settings into the engine's, checking them.
+func MailConfig(c Config) (engine.MailConfig, error) {
+	mc := engine.MailConfig{RetrySchedule: c.MailRetrySchedule}
+	if c.SMTPURL == "" {
+		return mc, nil
+	}
+	sc, err := notify.ParseSMTPURL(c.SMTPURL)
+	if err != nil {
+		return mc, fmt.Errorf("PAYMUX_SMTP_URL: %w", err)
+	}
+	sc.TLSConfig = c.SMTPTLS
+	from, err := ParseMailFrom(c.MailFrom)
+	if err != nil {
+		return mc, err
+	}
+	sender, err := notify.NewSMTP(sc)
+	if err != nil {
+		return mc, err
+	}
+	mc.Sender, mc.From = sender, from
+	return mc, nil
+}
+
+// ParseMailFrom checks PAYMUX_MAIL_FROM and returns its address. A display name
+// given with it is dropped: each email shows the merchant's brand name instead.
+func ParseMailFrom(v string) (string, error) {
+	if v == "" {
+		return "", errors.New("PAYMUX_MAIL_FROM is required with PAYMUX_SMTP_URL: the address emails come from, e.g. noreply@pay.example.com")
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil {
+		return "", fmt.Errorf("PAYMUX_MAIL_FROM=%q is not an email address such as noreply@pay.example.com", v)
+	}
+	return a.Address, nil
+}
+
 // New wires the store, providers, engine, jobs and HTTP server.
 func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
+	mc, err := MailConfig(c)
+	if err != nil {
+		return nil, err
+	}
 	box, err := masterKey(c, log)
 	if err != nil {
 		return nil, err
@@ -134,7 +189,13 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	eng = engine.New(engine.Deps{Store: st, Providers: reg, Box: box, Logger: log, Wake: wake},
 		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry, FollowLag: followLag(c),
 			Webhooks: engine.WebhookConfig{RetrySchedule: c.WebhookRetrySchedule,
-				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})}})
+				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})},
+			Mail: mc})
+	if smtp, ok := mc.Sender.(*notify.SMTP); ok {
+		log.Info("email: sending through "+smtp.Config().String(), "from", mc.From)
+	} else {
+		log.Info("email: PAYMUX_SMTP_URL is not set: no email is sent; notifications are recorded as skipped")
+	}
 	runner = jobs.New(st, map[string]jobs.WorkFunc{
 		engine.JobReconcilePayment: eng.WorkReconcile,
 		engine.JobSubmitRefund:     eng.WorkSubmitRefund,
@@ -146,6 +207,8 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		engine.JobIssueInvoice:     eng.WorkIssueInvoice,
 		engine.JobIssueCreditNote:  eng.WorkIssueCreditNote,
 		engine.JobRenderInvoice:    eng.WorkRenderInvoice,
+		engine.JobNotification:     eng.WorkNotification,
+		engine.JobPaymentReminder:  eng.WorkPaymentReminder,
 	}, c.Jobs, log, m)
 	a.Engine, a.Runner = eng, runner
 	a.API = api.New(api.Deps{Engine: eng, Store: st, Logger: log, Sandbox: a.Sandbox.ChallengeHandler(),

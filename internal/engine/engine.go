@@ -38,6 +38,8 @@ type Config struct {
 	FollowLag time.Duration
 	// Webhooks tunes outbound webhooks to merchants.
 	Webhooks WebhookConfig
+	// Mail sets up emails to shoppers and operators.
+	Mail MailConfig
 }
 
 // Engine is the payment service.
@@ -77,6 +79,7 @@ func New(d Deps, cfg Config) *Engine {
 		cfg.RefundRecoverAfter = 30 * time.Second
 	}
 	cfg.Webhooks = cfg.Webhooks.withDefaults()
+	cfg.Mail = cfg.Mail.withDefaults()
 	clock := d.Now
 	if clock == nil {
 		clock = time.Now
@@ -153,38 +156,44 @@ func notFound(err error, object, id string) error {
 	return storeErr(err)
 }
 
-// recordPayment appends an event for a change of p by actor.
+// recordPayment appends an event for a change of p by actor, and queues the emails
+// the change calls for (a confirmation, a failure notice, a reminder's job).
 func (e *Engine) recordPayment(ctx context.Context, tx store.Tx, actor payment.Actor, typ string, p *payment.Payment, from payment.Status) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode payment event: %w", err)
 	}
 	// Payment changes hold the payment's row lock already (they updated or inserted it).
-	err = e.appendEvent(ctx, tx, &payment.Event{
+	if err := e.appendEvent(ctx, tx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: p.MerchantID, Livemode: p.Livemode,
 		Type: typ, PaymentID: p.ID, Actor: actor, FromStatus: string(from), ToStatus: string(p.Status),
 		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
-	}, true)
-	if err != nil {
+	}, true); err != nil {
 		return err
 	}
 	if p.Status == payment.StatusSucceeded && from != payment.StatusSucceeded {
-		return e.queueInvoice(ctx, tx, p)
+		if err := e.queueInvoice(ctx, tx, p); err != nil {
+			return err
+		}
 	}
-	return nil
+	return e.notifyPayment(ctx, tx, actor, typ, p, from)
 }
 
-// recordRefund appends an event for a change of r by actor.
+// recordRefund appends an event for a change of r by actor, and queues the
+// shopper's notice of a refund that succeeded.
 func (e *Engine) recordRefund(ctx context.Context, tx store.Tx, actor payment.Actor, typ string, r *payment.Refund, from payment.RefundState) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode refund event: %w", err)
 	}
-	return e.appendEvent(ctx, tx, &payment.Event{
+	if err := e.appendEvent(ctx, tx, &payment.Event{
 		ID: payment.NewID(payment.PrefixEvent), MerchantID: r.MerchantID, Livemode: r.Livemode,
 		Type: typ, PaymentID: r.PaymentID, Actor: actor, FromStatus: string(from), ToStatus: string(r.Status),
 		Data: payment.EventData{Object: data}, CreatedAt: e.now().UTC(),
-	}, false)
+	}, false); err != nil {
+		return err
+	}
+	return e.notifyRefund(ctx, tx, actor, typ, r)
 }
 
 // enqueue inserts a job in tx; jobs due now wake the runner after the commit.

@@ -340,7 +340,8 @@ func (e *Engine) settleDelivery(ctx context.Context, j store.Job, ep *store.Webh
 
 // noteEndpointHealth records a success (clearing the endpoint's failure run) or a
 // given-up delivery (flagging the endpoint as failing, and disabling it after
-// DisableAfter in a row). It returns the reason when it disabled the endpoint.
+// DisableAfter in a row, which emails the merchant's operator address). It
+// returns the reason when it disabled the endpoint.
 func (e *Engine) noteEndpointHealth(ctx context.Context, tx store.Tx, s store.Scope, id string, failed bool, now time.Time) (string, error) {
 	ep, err := tx.FindWebhookEndpointForUpdate(ctx, s, id)
 	if err != nil {
@@ -366,6 +367,10 @@ func (e *Engine) noteEndpointHealth(ctx context.Context, tx store.Tx, s store.Sc
 		return "", err
 	}
 	if disabled != "" {
+		// The merchant's operator is told by email, in the same transaction.
+		if err := e.notifyEndpointDisabled(ctx, tx, ep, disabled); err != nil {
+			return "", err
+		}
 		return disabled, e.audit(ctx, tx, s, "webhook_endpoint.disabled", "webhook_endpoint", ep.ID, nil, endpointView(ep))
 	}
 	return disabled, nil

@@ -38,6 +38,14 @@ const (
 	EventDisputeClosed  = "dispute.closed"
 )
 
+// Event types of emails: notification.created when an operator writes one, and
+// notification.sent or notification.failed after each attempt to send one.
+const (
+	EventNotificationCreated = "notification.created"
+	EventNotificationSent    = "notification.sent"
+	EventNotificationFailed  = "notification.failed"
+)
+
 // PaymentEventType is the event a payment's move to s appends.
 func PaymentEventType(s Status) string { return "payment." + string(s) }
 

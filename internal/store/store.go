@@ -79,6 +79,7 @@ type Reader interface {
 	WebhookReader
 	AuditReader
 	InvoiceReader
+	NotificationReader
 
 	// NextJobAt is the earliest time a job becomes due; ok is false with no job.
 	NextJobAt(ctx context.Context) (t time.Time, ok bool, err error)
@@ -112,6 +113,7 @@ type Tx interface {
 	WebhookWriter
 	AuditWriter
 	InvoiceWriter
+	NotificationWriter
 
 	// RecordInboundWebhook notes a provider event id; fresh is false for a redelivery.
 	RecordInboundWebhook(ctx context.Context, connectionID, eventID, merchantID string, at time.Time) (fresh bool, err error)

@@ -32,6 +32,9 @@ var EventTypes = []string{
 	payment.EventDisputeClosed,
 	invoice.EventInvoiceCreated,
 	invoice.EventCreditNoteCreated,
+	payment.EventNotificationCreated,
+	payment.EventNotificationSent,
+	payment.EventNotificationFailed,
 }
 
 // MaxEnabledEvents bounds an endpoint's event list.

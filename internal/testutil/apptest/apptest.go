@@ -79,6 +79,17 @@ func WithApplePayDomainFile(b []byte) Option {
 	return func(s *settings) { s.cfg.ApplePayDomainFile = b }
 }
 
+// WithSMTP sends emails through the SMTP server at url (e.g. a mailtest.Server's
+// URL), from noreply@paymux.test.
+func WithSMTP(url string) Option {
+	return func(s *settings) { s.cfg.SMTPURL, s.cfg.MailFrom = url, "noreply@paymux.test" }
+}
+
+// WithMailRetrySchedule sets the waits after an email's temporary failures.
+func WithMailRetrySchedule(d ...time.Duration) Option {
+	return func(s *settings) { s.cfg.MailRetrySchedule = d }
+}
+
 // WithJobLease sets how long the job runner holds a claimed job (5s by default in
 // tests, 30s in production).
 func WithJobLease(d time.Duration) Option { return func(s *settings) { s.cfg.Jobs.Lease = d } }
