@@ -113,6 +113,7 @@ type connector struct {
 }
 
 var (
-	_ provider.Connector = (*connector)(nil)
-	_ provider.Verifier  = (*connector)(nil)
+	_ provider.Connector         = (*connector)(nil)
+	_ provider.Verifier          = (*connector)(nil)
+	_ provider.RedirectCompleter = (*connector)(nil)
 )

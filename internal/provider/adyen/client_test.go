@@ -277,22 +277,3 @@ func TestIdempotencyKeyDerivation(t *testing.T) {
 		t.Errorf("keys without paymux's key repeat: %q", a)
 	}
 }
-
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"2", 2 * time.Second, true}, {"0", 0, true}, {"-1", 0, false}, {"soon", 0, false},
-		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-	}
-	for _, tc := range tests {
-		if got, ok := retryAfter(tc.in, now); got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %s, %t; want %s, %t", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}

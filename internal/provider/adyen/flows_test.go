@@ -199,7 +199,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || s != (payment.Outcome{Status: payment.StatusProcessing, ProviderReference: o.ProviderReference}) {
 				t.Fatalf("Status = %+v, %v", s, err)
 			}
-			s, err = c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, url.Values{"unrelated": {"x"}})
+			s, err = c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, url.Values{"unrelated": {"x"}}))
 			if err != nil || s.Status != payment.StatusProcessing {
 				t.Fatalf("CompleteRedirect without redirectResult = %+v, %v", s, err)
 			}
@@ -208,7 +208,7 @@ func TestFlows(t *testing.T) {
 			}
 			rr := f.completeChallenge(o.ProviderReference, true)
 			params := url.Values{"redirectResult": {rr}}
-			s, err = c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, params)
+			s, err = c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, params))
 			want := payment.Outcome{Status: payment.StatusSucceeded, ProviderReference: o.ProviderReference,
 				PaymentMethodType: "card", CardBrand: "visa", CardLast4: "0000"}
 			if err != nil || s != want {
@@ -219,7 +219,7 @@ func TestFlows(t *testing.T) {
 				t.Errorf("details request = %v %v", d.Body, d.Header)
 			}
 			// The shopper reloads the return page: the same answer, from the key.
-			again, err := c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, params)
+			again, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, params))
 			if err != nil || again != s {
 				t.Fatalf("second CompleteRedirect = %+v, %v", again, err)
 			}
@@ -232,11 +232,11 @@ func TestFlows(t *testing.T) {
 			other, _ := c.Authorize(ctx, authReq("3dsother", threeDS, 50, payment.CaptureManual))
 			sr := provider.StatusRequest{PaymentID: "pay_3dsno", ProviderReference: o.ProviderReference}
 			// A shopper pasting another payment's redirectResult gets nothing.
-			_, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(other.ProviderReference, true)}})
+			_, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(other.ProviderReference, true)}}))
 			if pe := asProviderError(t, err); pe.Code != "redirect_mismatch" {
 				t.Fatalf("mismatched return = %+v", pe)
 			}
-			s, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, false)}})
+			s, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, false)}}))
 			if err != nil || s.Status != payment.StatusFailed || s.FailureCode != "authentication_failed" {
 				t.Fatalf("failed challenge = %+v, %v", s, err)
 			}
@@ -244,7 +244,7 @@ func TestFlows(t *testing.T) {
 		{"manual capture after 3-D Secure is requires_capture", func(t *testing.T, f *fakeAdyen, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("3dsman", threeDS, 700, payment.CaptureManual))
 			sr := provider.StatusRequest{PaymentID: "pay_3dsman", ProviderReference: o.ProviderReference}
-			s, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, true)}})
+			s, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, true)}}))
 			if err != nil || s.Status != payment.StatusRequiresCapture {
 				t.Fatalf("CompleteRedirect = %+v, %v", s, err)
 			}
