@@ -121,6 +121,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		page("GET", "/docs", s.docs),
 		page("GET", "/pay/{id}", s.checkoutPage),
 		page("GET", "/pay/{id}/return", s.providerReturn),
+		page("POST", "/pay/{id}/return", s.providerReturn),
 		page("GET", "/{$}", s.home),
 	}
 	if s.metrics != nil {

@@ -153,8 +153,8 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("second Capture: %v", err)
 			}
 			ev = one(t, deliver(t, f, c))
-			if ev.Payment == nil || ev.Payment.Status != payment.StatusFailed || ev.Payment.FailureCode != "capture_failed" || ev.ProviderReference != o.ProviderReference {
-				t.Fatalf("CAPTURE_FAILED event = %+v / %+v", ev, ev.Payment)
+			if ev.Payment != nil || ev.CaptureFailure == nil || ev.CaptureFailure.Code != "capture_failed" || ev.ProviderReference != o.ProviderReference {
+				t.Fatalf("CAPTURE_FAILED event = %+v / %+v", ev, ev.CaptureFailure)
 			}
 		}},
 		{"refusals carry Adyen's reason as a failure code", func(t *testing.T, f *adyenfake.Server, c *connector) {
