@@ -119,7 +119,7 @@ func (e *Engine) bind(reg provider.Registration, c *store.Connection) (*bound, e
 	if err != nil {
 		return nil, fmt.Errorf("build %s connector: %w", reg.Name, err)
 	}
-	return &bound{conn: conn, reg: reg, methods: c.Methods, raw: cn, Connector: e.breakers.Guard(reg.Name, c.ID, cn)}, nil
+	return &bound{conn: conn, reg: reg, methods: c.Methods, raw: cn, Connector: e.breakers.Guard(reg.Name, c.ID, reg.Capabilities, cn)}, nil
 }
 
 // providerErr turns a connector failure into the API's provider_error.

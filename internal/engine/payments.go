@@ -161,6 +161,9 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 	)
 	switch {
 	case perr == nil:
+	case errors.Is(perr, provider.ErrCircuitOpen):
+		// Nothing was sent: the payment stays as it was, for a retry later.
+		return nil, e.closeAttempt(ctx, s, id, attempt, providerErr(perr))
 	case errors.As(perr, &pe) && pe.Uncertain:
 		// The provider may have acted: hold the payment in processing and let the
 		// reconciliation job ask for the truth.
@@ -518,6 +521,13 @@ func (e *Engine) applyOutcome(ctx context.Context, actor payment.Actor, s store.
 
 func (e *Engine) applyInTx(ctx context.Context, tx store.Tx, actor payment.Actor, p *payment.Payment, out payment.Outcome) error {
 	from := p.Status
+	if from == payment.StatusFailed && !p.AttemptPending &&
+		(out.Status == payment.StatusRequiresAction || out.Status == payment.StatusProcessing) {
+		// The transition table lets a failed payment start again, but only a new
+		// confirm does that: news that the failed attempt was still under way is
+		// stale (a provider's earlier webhook delivered late), not a new start.
+		return nil
+	}
 	changed, err := p.Apply(out, e.now())
 	if err != nil {
 		return err

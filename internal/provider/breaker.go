@@ -180,17 +180,21 @@ func Failing(err error) bool {
 // Guard returns c behind the breaker of its connection: every call to the provider
 // (Authorize, Capture, Void, Refund, Status and CompleteRedirect) asks the breaker
 // first and reports its outcome. ParseWebhook, which reads what the provider sent,
-// passes through. The result implements RedirectCompleter whether c does or not:
-// without it, CompleteRedirect answers as Status does.
-func (bs *Breakers) Guard(providerName, connectionID string, c Connector) Connector {
-	return &guarded{bs: bs, name: providerName, id: connectionID, c: c}
+// passes through, and so does Status when caps has no StatusLookup: such a
+// connector answers it without asking its provider, which proves nothing about the
+// provider either way. The result implements RedirectCompleter whether c does or
+// not: without it, or without return parameters, CompleteRedirect answers as
+// Status does.
+func (bs *Breakers) Guard(providerName, connectionID string, caps Capabilities, c Connector) Connector {
+	return &guarded{bs: bs, name: providerName, id: connectionID, local: !caps.StatusLookup, c: c}
 }
 
 type guarded struct {
-	bs   *Breakers
-	name string
-	id   string
-	c    Connector
+	bs    *Breakers
+	name  string
+	id    string
+	local bool // Status is answered without a call
+	c     Connector
 }
 
 var (
@@ -226,12 +230,15 @@ func (g *guarded) Refund(ctx context.Context, r RefundRequest) (RefundResult, er
 }
 
 func (g *guarded) Status(ctx context.Context, r StatusRequest) (payment.Outcome, error) {
+	if g.local {
+		return g.c.Status(ctx, r)
+	}
 	return call(g, func() (payment.Outcome, error) { return g.c.Status(ctx, r) })
 }
 
 func (g *guarded) CompleteRedirect(ctx context.Context, r ReturnRequest) (payment.Outcome, error) {
 	rc, ok := g.c.(RedirectCompleter)
-	if !ok {
+	if !ok || len(r.Params) == 0 {
 		return g.Status(ctx, r.StatusRequest)
 	}
 	return call(g, func() (payment.Outcome, error) { return rc.CompleteRedirect(ctx, r) })

@@ -54,6 +54,9 @@ func (s *scripted) Status(context.Context, provider.StatusRequest) (payment.Outc
 	return payment.Outcome{Status: payment.StatusProcessing}, nil
 }
 
+// lookups are the capabilities of a provider that answers status lookups.
+var lookups = provider.Capabilities{StatusLookup: true}
+
 var (
 	errTimeout   = &provider.Error{Provider: "psp", Code: "timeout", Uncertain: true, Temporary: true, Message: "timed out"}
 	err503       = &provider.Error{Provider: "psp", Code: "api_error", Temporary: true, Message: "HTTP 503"}
@@ -85,7 +88,7 @@ func TestBreakerOpensFailsFastAndRecoversHalfOpen(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	bs := provider.NewBreakers(provider.BreakerConfig{Failures: 3, CoolDown: 30 * time.Second, Now: clock.now})
 	inner := &scripted{}
-	c := bs.Guard("psp", "conn_1", inner)
+	c := bs.Guard("psp", "conn_1", lookups, inner)
 	ctx := context.Background()
 	auth := func() error { _, err := c.Authorize(ctx, provider.AuthorizeRequest{}); return err }
 
@@ -130,7 +133,7 @@ func TestBreakerOpensFailsFastAndRecoversHalfOpen(t *testing.T) {
 		t.Fatal("an open breaker let a call through")
 	}
 	// Other connections are not affected.
-	other := bs.Guard("psp", "conn_2", inner)
+	other := bs.Guard("psp", "conn_2", lookups, inner)
 	if _, err := other.Status(ctx, provider.StatusRequest{}); err != nil {
 		t.Fatalf("another connection: %v", err)
 	}
@@ -140,7 +143,7 @@ func TestBreakerOpensFailsFastAndRecoversHalfOpen(t *testing.T) {
 	release := make(chan struct{})
 	trialStarted := make(chan struct{})
 	slow := &blocking{started: trialStarted, release: release}
-	gs := bs.Guard("psp", "conn_1", slow)
+	gs := bs.Guard("psp", "conn_1", lookups, slow)
 	done := make(chan error)
 	go func() { _, err := gs.Authorize(ctx, provider.AuthorizeRequest{}); done <- err }()
 	<-trialStarted
@@ -193,7 +196,7 @@ func TestBreakerDisabled(t *testing.T) {
 	bs := provider.NewBreakers(provider.BreakerConfig{Failures: -1})
 	inner := &scripted{}
 	inner.answer(errTimeout)
-	c := bs.Guard("psp", "conn_1", inner)
+	c := bs.Guard("psp", "conn_1", lookups, inner)
 	for range 20 {
 		if _, err := c.Authorize(context.Background(), provider.AuthorizeRequest{}); !errors.Is(err, errTimeout) {
 			t.Fatalf("disabled breaker answered %v", err)
@@ -208,7 +211,7 @@ func TestGuardPassesWebhooksAndCompletesRedirectsWithStatus(t *testing.T) {
 	t.Parallel()
 	bs := provider.NewBreakers(provider.BreakerConfig{Failures: 1})
 	inner := &scripted{}
-	c := bs.Guard("psp", "conn_1", inner)
+	c := bs.Guard("psp", "conn_1", lookups, inner)
 	rc, ok := c.(provider.RedirectCompleter)
 	if !ok {
 		t.Fatal("a guarded connector is not a RedirectCompleter")
@@ -222,5 +225,27 @@ func TestGuardPassesWebhooksAndCompletesRedirectsWithStatus(t *testing.T) {
 	// Open now; webhooks still go through to the connector (Unsupported here).
 	if _, err := c.ParseWebhook(context.Background(), provider.WebhookRequest{}); !errors.Is(err, provider.ErrNotSupported) {
 		t.Fatalf("ParseWebhook behind an open breaker: %v", err)
+	}
+}
+
+// TestGuardLeavesLocalAnswersOut: a connector that cannot look a payment up at its
+// provider answers Status itself; those answers must neither reset nor trip the
+// breaker.
+func TestGuardLeavesLocalAnswersOut(t *testing.T) {
+	t.Parallel()
+	bs := provider.NewBreakers(provider.BreakerConfig{Failures: 2})
+	inner := &scripted{}
+	c := bs.Guard("psp", "conn_1", provider.Capabilities{StatusLookup: false}, inner)
+	ctx := context.Background()
+	inner.answer(err503)
+	c.Authorize(ctx, provider.AuthorizeRequest{})
+	c.Status(ctx, provider.StatusRequest{})
+	c.(provider.RedirectCompleter).CompleteRedirect(ctx, provider.ReturnRequest{})
+	c.Authorize(ctx, provider.AuthorizeRequest{})
+	if st := bs.State("conn_1"); !st.Open {
+		t.Fatalf("local Status answers reset the count: %+v", st)
+	}
+	if _, err := c.Status(ctx, provider.StatusRequest{}); err != nil {
+		t.Fatalf("a local Status behind an open breaker: %v", err)
 	}
 }

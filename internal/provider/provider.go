@@ -225,7 +225,7 @@ type ReturnRequest struct {
 // redirectResult goes to /payments/details). The engine calls it on the shopper's
 // return instead of Status; connectors without it are asked for Status, which
 // finishes what their provider needs finishing (PayPal captures or authorises an
-// approved order there).
+// approved order there). Without return parameters it answers as Status does.
 type RedirectCompleter interface {
 	CompleteRedirect(ctx context.Context, r ReturnRequest) (payment.Outcome, error)
 }

@@ -46,6 +46,9 @@ type Fault struct {
 	// Hold is how long a Timeout holds the answer; 0 means 30 s (the caller hangs
 	// up first).
 	Hold time.Duration
+	// Everywhere applies the fault to every API request, not only those that move
+	// money: the provider is down (with Error500) or throttling everything.
+	Everywhere bool
 }
 
 // Executes reports whether the provider acts on the request before the fault
@@ -78,11 +81,12 @@ func (in *Injector) Clear() {
 	in.f, in.left = Fault{}, 0
 }
 
-// Take returns the fault for the request at hand, if one is armed, and counts it.
-func (in *Injector) Take() (Fault, bool) {
+// Take returns the fault for the request at hand, if one is armed for it (every
+// request with Everywhere, else only those that move money), and counts it.
+func (in *Injector) Take(movesMoney bool) (Fault, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.f.Kind == "" || in.left == 0 {
+	if in.f.Kind == "" || in.left == 0 || !(movesMoney || in.f.Everywhere) {
 		return Fault{}, false
 	}
 	if in.left > 0 {

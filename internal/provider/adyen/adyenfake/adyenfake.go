@@ -405,13 +405,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fakepsp.WriteJSON(w, 422, errBody(422, "000", "fake: POST without a valid Idempotency-Key", "validation"))
 		return
 	}
-	var ft fakepsp.Fault
-	var faulted bool
-	if path == "/payments" || path == "/payments/details" || strings.HasSuffix(path, "/captures") {
-		if ft, faulted = f.inject.Take(); faulted && fakepsp.Refuse(w, ft,
-			errBody(500, "901", "Internal error", "internal"), errBody(429, "000", "Too many requests", "validation")) {
-			return
-		}
+	ft, faulted := f.inject.Take(path == "/payments" || path == "/payments/details" || strings.HasSuffix(path, "/captures"))
+	if faulted && fakepsp.Refuse(w, ft, errBody(500, "901", "Internal error", "internal"), errBody(429, "000", "Too many requests", "validation")) {
+		return
 	}
 	fp := path + "?" + string(raw)
 	f.mu.Lock()

@@ -431,6 +431,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodPost {
+		if ft, ok := f.inject.Take(false); ok && f.refuse(w, ft) {
+			return
+		}
 		status, body := f.route(r, raw)
 		fakepsp.WriteJSON(w, status, body)
 		return
@@ -441,14 +444,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fakepsp.WriteJSON(w, 400, apiErr("INVALID_REQUEST", "fake: POST without PayPal-Request-Id", ""))
 		return
 	}
-	var ft fakepsp.Fault
-	var faulted bool
-	if movesMoney(r.URL.Path) {
-		if ft, faulted = f.inject.Take(); faulted && fakepsp.Refuse(w, ft,
-			map[string]any{"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error occurred.", "debug_id": "fakedebug"},
-			map[string]any{"name": "RATE_LIMIT_REACHED", "message": "Too many requests. Blocked due to rate limiting.", "debug_id": "fakedebug"}) {
-			return
-		}
+	ft, faulted := f.inject.Take(movesMoney(r.URL.Path))
+	if faulted && f.refuse(w, ft) {
+		return
 	}
 	f.mu.Lock()
 	if prev, ok := f.idem[key]; ok {
@@ -490,6 +488,13 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write()
+}
+
+// refuse answers a 500 or 429 fault with PayPal's error bodies.
+func (f *Server) refuse(w http.ResponseWriter, ft fakepsp.Fault) bool {
+	return fakepsp.Refuse(w, ft,
+		map[string]any{"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error occurred.", "debug_id": "fakedebug"},
+		map[string]any{"name": "RATE_LIMIT_REACHED", "message": "Too many requests. Blocked due to rate limiting.", "debug_id": "fakedebug"})
 }
 
 // movesMoney reports whether a POST to path captures or authorises money.

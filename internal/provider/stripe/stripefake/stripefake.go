@@ -283,6 +283,11 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodPost {
+		if ft, ok := f.inject.Take(false); ok && fakepsp.Refuse(w, ft,
+			errBody(map[string]any{"type": "api_error", "message": "An unknown error occurred"}),
+			errBody(map[string]any{"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."})) {
+			return
+		}
 		status, body := f.route(r.Method, r.URL.Path, form)
 		fakepsp.WriteJSON(w, status, body)
 		return
@@ -297,14 +302,11 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 400, map[string]any{"type": "invalid_request_error", "message": "fake: POST without Idempotency-Key"})
 		return
 	}
-	var ft fakepsp.Fault
-	var faulted bool
-	if movesMoney(r.URL.Path, form) {
-		if ft, faulted = f.inject.Take(); faulted && fakepsp.Refuse(w, ft,
-			errBody(map[string]any{"type": "api_error", "message": "An unknown error occurred"}),
-			errBody(map[string]any{"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."})) {
-			return
-		}
+	ft, faulted := f.inject.Take(movesMoney(r.URL.Path, form))
+	if faulted && fakepsp.Refuse(w, ft,
+		errBody(map[string]any{"type": "api_error", "message": "An unknown error occurred"}),
+		errBody(map[string]any{"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."})) {
+		return
 	}
 	fp := r.URL.Path + "?" + string(raw)
 	f.mu.Lock()
