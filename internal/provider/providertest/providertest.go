@@ -102,20 +102,20 @@ func Run(t *testing.T, s Subject) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			k := Start(t, s, name)
-			t.Run("automatic capture through the shopper's step", k.automaticCapture)
-			t.Run("manual capture, partial capture, partial refund", k.manualCapture)
-			t.Run("duplicate returns and a racing webhook converge", k.racingReturns)
-			t.Run("the shopper fails or cancels", k.shopperFails)
-			t.Run("confirm enforces the connection's methods", k.methods)
+			t.Run("automatic capture through the shopper's step", k.AutomaticCapture)
+			t.Run("manual capture, partial capture, partial refund", k.ManualCapture)
+			t.Run("duplicate returns and a racing webhook converge", k.RacingReturns)
+			t.Run("the shopper fails or cancels", k.ShopperFails)
+			t.Run("confirm enforces the connection's methods", k.Methods)
 			for _, f := range Faults() {
-				t.Run("fault "+string(f.Kind), func(t *testing.T) { k.fault(t, f) })
+				t.Run("fault "+string(f.Kind), func(t *testing.T) { k.Fault(t, f) })
 			}
 		})
 	}
 	t.Run("circuit breaker", func(t *testing.T) {
 		t.Parallel()
 		k := Start(t, s, engines[0], apptest.WithBreaker(2, time.Second), apptest.WithReconcileAfter(time.Hour))
-		k.breaker(t)
+		k.Breaker(t)
 	})
 }
 
@@ -263,16 +263,16 @@ func (k *Kit) Events(t *testing.T, id string) []string {
 	return out
 }
 
-// wantEvents requires payment id's events to be exactly want.
-func (k *Kit) wantEvents(t *testing.T, id string, want ...string) {
+// WantEvents requires payment id's events to be exactly want.
+func (k *Kit) WantEvents(t *testing.T, id string, want ...string) {
 	t.Helper()
 	if got := k.Events(t, id); !slices.Equal(got, want) {
 		t.Fatalf("payment %s events = %v, want %v", id, got, want)
 	}
 }
 
-// noDuplicateEvents requires every event type to appear at most once.
-func (k *Kit) noDuplicateEvents(t *testing.T, id string) []string {
+// NoDuplicateEvents requires every event type to appear at most once.
+func (k *Kit) NoDuplicateEvents(t *testing.T, id string) []string {
 	t.Helper()
 	got := k.Events(t, id)
 	seen := map[string]bool{}
@@ -285,8 +285,8 @@ func (k *Kit) noDuplicateEvents(t *testing.T, id string) []string {
 	return got
 }
 
-// charged requires the fake to hold exactly n charges for payment id.
-func (k *Kit) charged(t *testing.T, id string, n int) {
+// Charged requires the fake to hold exactly n charges for payment id.
+func (k *Kit) Charged(t *testing.T, id string, n int) {
 	t.Helper()
 	if got := k.Fake.Charges(id); got != n {
 		t.Fatalf("%s holds %d charges for payment %s, want %d", k.S.Provider, got, id, n)
@@ -313,9 +313,9 @@ func (k *Kit) Refund(t *testing.T, id string, part int64) map[string]any {
 	return r
 }
 
-// pay confirms payment id with the redirect method and walks the shopper through,
+// Pay confirms payment id with the redirect method and walks the shopper through,
 // approving; it returns the shopper's way back to paymux.
-func (k *Kit) pay(t *testing.T, id string) Return {
+func (k *Kit) Pay(t *testing.T, id string) Return {
 	t.Helper()
 	p := k.Confirm(t, id, k.S.Redirect)
 	if str(p, "provider") != k.S.Provider || str(p, "status") != "requires_action" {
@@ -324,9 +324,13 @@ func (k *Kit) pay(t *testing.T, id string) Return {
 	return k.Shopper(t, p, true)
 }
 
-func (k *Kit) automaticCapture(t *testing.T) {
+// AutomaticCapture pays with the redirect method: confirm, the shopper's step,
+// the return to paymux (and a reload of it), the provider's webhooks late, twice
+// and reordered, a partial refund; it checks the final states, the exact events
+// and that the provider charged once.
+func (k *Kit) AutomaticCapture(t *testing.T) {
 	id := k.CreatePayment(t, "automatic")
-	ret := k.pay(t, id)
+	ret := k.Pay(t, id)
 	if status := k.Back(t, id, ret); status != "succeeded" {
 		t.Fatalf("the shopper came back to a %s payment, want succeeded", status)
 	}
@@ -336,7 +340,7 @@ func (k *Kit) automaticCapture(t *testing.T) {
 	}
 	// The provider's webhooks arrive late, twice and out of order: they change nothing.
 	k.Settle(t, id, "succeeded", func(p map[string]any) bool { return str(p, "status") == "succeeded" })
-	k.wantEvents(t, id, "payment.created", "payment.requires_action", "payment.succeeded")
+	k.WantEvents(t, id, "payment.created", "payment.requires_action", "payment.succeeded")
 	// A reload of the return page sends the shopper on again and changes nothing.
 	if status := k.Back(t, id, ret); status != "succeeded" {
 		t.Fatalf("a second return says %s", status)
@@ -346,13 +350,15 @@ func (k *Kit) automaticCapture(t *testing.T) {
 	if str(p, "refund_status") != "partial" || str(p, "status") != "succeeded" || num(p, "amount_captured") != amount {
 		t.Fatalf("payment after a partial refund: %v", p)
 	}
-	k.wantEvents(t, id, "payment.created", "payment.requires_action", "payment.succeeded", "refund.created", "refund.succeeded")
-	k.charged(t, id, 1)
+	k.WantEvents(t, id, "payment.created", "payment.requires_action", "payment.succeeded", "refund.created", "refund.succeeded")
+	k.Charged(t, id, 1)
 }
 
-func (k *Kit) manualCapture(t *testing.T) {
+// ManualCapture authorises through the shopper's step, captures part, refunds part
+// of that, and checks the final states, the exact events and one charge.
+func (k *Kit) ManualCapture(t *testing.T) {
 	id := k.CreatePayment(t, "manual")
-	if status := k.Back(t, id, k.pay(t, id)); status != "requires_capture" {
+	if status := k.Back(t, id, k.Pay(t, id)); status != "requires_capture" {
 		t.Fatalf("the shopper came back to a %s payment, want requires_capture", status)
 	}
 	p := k.Settle(t, id, "requires_capture", func(p map[string]any) bool { return str(p, "status") == "requires_capture" })
@@ -369,16 +375,16 @@ func (k *Kit) manualCapture(t *testing.T) {
 	if str(p, "status") != "succeeded" || num(p, "amount_captured") != 600 || str(p, "refund_status") != "partial" {
 		t.Fatalf("payment after capture and refund: %v", p)
 	}
-	k.wantEvents(t, id, "payment.created", "payment.requires_action", "payment.requires_capture", "payment.captured",
+	k.WantEvents(t, id, "payment.created", "payment.requires_action", "payment.requires_capture", "payment.captured",
 		"refund.created", "refund.succeeded")
-	k.charged(t, id, 1)
+	k.Charged(t, id, 1)
 }
 
-// racingReturns: the provider's webhook and several returns of the same shopper
+// RacingReturns: the provider's webhook and several returns of the same shopper
 // (a double click, a reload, a second paymux instance) arrive together.
-func (k *Kit) racingReturns(t *testing.T) {
+func (k *Kit) RacingReturns(t *testing.T) {
 	id := k.CreatePayment(t, "automatic")
-	ret := k.pay(t, id)
+	ret := k.Pay(t, id)
 	hooks := k.Fake.TakeWebhooks() // what the provider sent when the shopper approved
 	var wg sync.WaitGroup
 	statuses := make([]string, 3)
@@ -399,14 +405,16 @@ func (k *Kit) racingReturns(t *testing.T) {
 			t.Fatalf("a racing return sent the shopper on with status %s (all: %v)", s, statuses)
 		}
 	}
-	ev := k.noDuplicateEvents(t, id)
+	ev := k.NoDuplicateEvents(t, id)
 	if ev[0] != "payment.created" || ev[1] != "payment.requires_action" || ev[len(ev)-1] != "payment.succeeded" {
 		t.Fatalf("events: %v", ev)
 	}
-	k.charged(t, id, 1)
+	k.Charged(t, id, 1)
 }
 
-func (k *Kit) shopperFails(t *testing.T) {
+// ShopperFails: the shopper fails 3-D Secure or cancels at the provider; the
+// payment is not charged and says so.
+func (k *Kit) ShopperFails(t *testing.T) {
 	id := k.CreatePayment(t, "automatic")
 	p := k.Confirm(t, id, k.S.Redirect)
 	status := k.Back(t, id, k.Shopper(t, p, false))
@@ -419,13 +427,13 @@ func (k *Kit) shopperFails(t *testing.T) {
 	if str(p, "status") == "failed" && str(p, "failure_code") == "" {
 		t.Fatalf("a failed payment without failure_code: %v", p)
 	}
-	k.charged(t, id, 0)
-	k.noDuplicateEvents(t, id)
+	k.Charged(t, id, 0)
+	k.NoDuplicateEvents(t, id)
 }
 
-// methods: a payment method type the connection does not offer, or its provider
+// Methods: a payment method type the connection does not offer, or its provider
 // does not take, is refused with a 400 that names the methods on offer.
-func (k *Kit) methods(t *testing.T) {
+func (k *Kit) Methods(t *testing.T) {
 	confirm := func(id string, body map[string]any) map[string]any {
 		body["provider"] = k.S.Provider
 		r := k.Env.Secret("POST", "/v1/payments/"+id+"/confirm", body).MustStatus(t, http.StatusBadRequest).JSON(t)
@@ -459,16 +467,16 @@ func (k *Kit) methods(t *testing.T) {
 	if p := k.Get(t, id); str(p, "status") != "requires_payment_method" || k.Fake.Charges(id) != 0 {
 		t.Fatalf("a refused confirm changed the payment: %v", p)
 	}
-	k.wantEvents(t, id, "payment.created")
+	k.WantEvents(t, id, "payment.created")
 	// On offer again: the same confirm goes through.
 	k.Confirm(t, id, method)
 }
 
-// fault: the request that moves money fails with f. Whatever the connector makes
+// Fault: the request that moves money fails with f. Whatever the connector makes
 // of it (a retry with the same idempotency key, or an uncertain outcome that leaves
 // the payment processing for reconciliation and webhooks), the payment ends in the
 // state the provider's ledger says, charged once.
-func (k *Kit) fault(t *testing.T, f fakepsp.Fault) {
+func (k *Kit) Fault(t *testing.T, f fakepsp.Fault) {
 	id := k.CreatePayment(t, "automatic")
 	var p map[string]any
 	if k.S.Direct != "" {
@@ -476,7 +484,7 @@ func (k *Kit) fault(t *testing.T, f fakepsp.Fault) {
 		p = k.Confirm(t, id, k.S.Direct)
 		k.Fake.ClearFaults()
 	} else {
-		ret := k.pay(t, id)
+		ret := k.Pay(t, id)
 		k.Fake.Inject(f)
 		k.Back(t, id, ret)
 		k.Fake.ClearFaults()
@@ -512,21 +520,21 @@ func (k *Kit) fault(t *testing.T, f fakepsp.Fault) {
 	if f.Kind.Executes() && charges != 1 {
 		t.Fatalf("the %s fault hit after %s executed the request, so it holds %d charges, want 1", f.Kind, k.S.Provider, charges)
 	}
-	k.noDuplicateEvents(t, id)
+	k.NoDuplicateEvents(t, id)
 	if str(p, "status") == "succeeded" {
 		// A client retrying the confirm now cannot charge again.
 		r := k.Env.Secret("POST", "/v1/payments/"+id+"/confirm", map[string]any{"provider": k.S.Provider, "payment_method": k.S.Redirect})
 		if r.Status != http.StatusConflict {
 			t.Fatalf("confirming a succeeded payment again answered %d: %s", r.Status, r.Body)
 		}
-		k.charged(t, id, 1)
+		k.Charged(t, id, 1)
 	}
 }
 
-// breaker: a provider failing every call opens the connection's breaker after two
+// Breaker: a provider failing every call opens the connection's breaker after two
 // failed operations; calls then fail fast with provider_circuit_open and the payment
 // unchanged; after the cool-down a trial call goes through and closes it.
-func (k *Kit) breaker(t *testing.T) {
+func (k *Kit) Breaker(t *testing.T) {
 	method := k.S.Direct
 	if method == "" {
 		method = k.S.Redirect
