@@ -121,7 +121,10 @@ func TestNoProviderSecretInTheDatabaseOrTheLogs(t *testing.T) {
 	)
 	subjects := []providertest.Subject{
 		{Provider: stripe.Name, Direct: "pm_card_visa", Redirect: "pm_card_threeDSecure2Required", MethodType: "card",
-			NewFake: func(t testing.TB) (providertest.Fake, string) { sf = stripefake.New(t, stripe.APIVersion); return sf, sf.URL }},
+			NewFake: func(t testing.TB) (providertest.Fake, string) {
+				sf = stripefake.New(t, stripe.APIVersion)
+				return sf, sf.URL
+			}},
 		{Provider: paypal.Name, Redirect: paypal.MethodPayPal, MethodType: "paypal",
 			NewFake: func(t testing.TB) (providertest.Fake, string) { pf = paypalfake.New(t); return pf, pf.URL }},
 		{Provider: adyen.Name, Direct: "scheme:4111111111111111", Redirect: "scheme:4917610000000000", MethodType: "card",

@@ -25,6 +25,7 @@ package providertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,6 +34,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/testutil/apptest"
 	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
@@ -114,9 +116,29 @@ func Run(t *testing.T, s Subject) {
 	}
 	t.Run("circuit breaker", func(t *testing.T) {
 		t.Parallel()
-		k := Start(t, s, engines[0], apptest.WithBreaker(2, time.Second), apptest.WithReconcileAfter(time.Hour))
-		k.Breaker(t)
+		clock := &clock{t: time.Now()}
+		k := Start(t, s, engines[0], apptest.WithReconcileAfter(time.Hour),
+			apptest.WithBreakerConfig(provider.BreakerConfig{Failures: 2, CoolDown: time.Minute, Now: clock.now}))
+		k.Breaker(t, clock.add)
 	})
+}
+
+// clock is the breakers' clock in the breaker flow, moved by the test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // Faults are the faults the kit injects into the request that moves money.
@@ -193,33 +215,53 @@ func (k *Kit) Shopper(t *testing.T, p map[string]any, approve bool) Return {
 // status.
 func (k *Kit) Back(t *testing.T, id string, r Return) string {
 	t.Helper()
-	u := k.sh.back(t, r)
+	status, err := k.back(id, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// back is Back for any goroutine.
+func (k *Kit) back(id string, r Return) (string, error) {
+	u, err := k.sh.back(r)
+	if err != nil {
+		return "", err
+	}
 	want, _ := url.Parse(k.shop)
 	q := u.Query()
 	if u.Host != want.Host || u.Path != want.Path || q.Get("order") != "o-1" || q.Get("payment_id") != id || q.Get("status") == "" {
-		t.Fatalf("paymux sent the shopper to %s, want %s with payment_id=%s and a status", u, k.shop, id)
+		return "", fmt.Errorf("paymux sent the shopper to %s, want %s with payment_id=%s and a status", u, k.shop, id)
 	}
-	return q.Get("status")
+	return q.Get("status"), nil
 }
 
 // Deliver posts the webhooks to paymux's intake and requires a 2xx for each.
 func (k *Kit) Deliver(t *testing.T, hooks []fakepsp.Webhook) {
 	t.Helper()
+	if err := k.deliver(hooks); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deliver is Deliver for any goroutine.
+func (k *Kit) deliver(hooks []fakepsp.Webhook) error {
 	for _, h := range hooks {
 		req, err := http.NewRequest(http.MethodPost, k.Env.URL+"/hooks/"+k.S.Provider+"/"+k.Conn, strings.NewReader(string(h.Body)))
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		req.Header = h.Header.Clone()
 		resp, err := k.Env.Client.Do(req)
 		if err != nil {
-			t.Fatalf("deliver webhook: %v", err)
+			return fmt.Errorf("deliver webhook: %w", err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			t.Fatalf("paymux answered %d to a genuine %s webhook: %s", resp.StatusCode, k.S.Provider, h.Body)
+			return fmt.Errorf("paymux answered %d to a genuine %s webhook: %s", resp.StatusCode, k.S.Provider, h.Body)
 		}
 	}
+	return nil
 }
 
 // Settle delivers the provider's webhooks (each twice, the second time in reverse
@@ -388,13 +430,16 @@ func (k *Kit) RacingReturns(t *testing.T) {
 	hooks := k.Fake.TakeWebhooks() // what the provider sent when the shopper approved
 	var wg sync.WaitGroup
 	statuses := make([]string, 3)
+	errs := make([]error, 4)
 	for i := range statuses {
-		wg.Go(func() { statuses[i] = k.Back(t, id, ret) })
+		wg.Go(func() { statuses[i], errs[i] = k.back(id, ret) })
 	}
-	wg.Go(func() { k.Deliver(t, hooks) })
+	wg.Go(func() { errs[3] = k.deliver(hooks) })
 	wg.Wait()
-	if t.Failed() {
-		return
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	p := k.Settle(t, id, "succeeded", func(p map[string]any) bool { return str(p, "status") == "succeeded" })
 	if num(p, "amount_captured") != amount {
@@ -533,8 +578,10 @@ func (k *Kit) Fault(t *testing.T, f fakepsp.Fault) {
 
 // Breaker: a provider failing every call opens the connection's breaker after two
 // failed operations; calls then fail fast with provider_circuit_open and the payment
-// unchanged; after the cool-down a trial call goes through and closes it.
-func (k *Kit) Breaker(t *testing.T) {
+// unchanged; after the cool-down a trial call goes through and closes it. The kit
+// must have been started with a breaker of two failures and a one-minute cool-down
+// on a clock that advance moves, and no reconciliation during the flow.
+func (k *Kit) Breaker(t *testing.T, advance func(time.Duration)) {
 	method := k.S.Direct
 	if method == "" {
 		method = k.S.Redirect
@@ -558,7 +605,7 @@ func (k *Kit) Breaker(t *testing.T) {
 		t.Fatalf("a refused confirm changed the payment: %v", p)
 	}
 	k.Fake.ClearFaults()
-	time.Sleep(1100 * time.Millisecond) // the cool-down
+	advance(61 * time.Second) // past the cool-down
 	p := k.Confirm(t, id, method)
 	if s := str(p, "status"); s != "succeeded" && s != "requires_action" {
 		t.Fatalf("the trial call after the cool-down: %v", p)

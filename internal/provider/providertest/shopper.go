@@ -2,6 +2,7 @@ package providertest
 
 import (
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -124,20 +125,34 @@ func (s *shopper) walk(t testing.TB, start string, approve bool) Return {
 }
 
 // back takes the way back to paymux and returns where paymux sends the shopper:
-// the merchant's return_url, with payment_id and status.
-func (s *shopper) back(t testing.TB, r Return) *url.URL {
-	t.Helper()
-	resp := s.do(t, r.Method, r.URL, r.Form)
-	body, _ := io.ReadAll(resp.Body)
+// the merchant's return_url, with payment_id and status. It may run on any
+// goroutine: it reports failures as errors.
+func (s *shopper) back(r Return) (*url.URL, error) {
+	var body io.Reader
+	if r.Method == http.MethodPost {
+		body = strings.NewReader(r.Form.Encode())
+	}
+	req, err := http.NewRequest(r.Method, r.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("shopper: %s %s: %w", r.Method, r.URL, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("shopper: paymux's return %s %s answered %d, want 303 to the shop: %s", r.Method, r.URL, resp.StatusCode, body)
+		return nil, fmt.Errorf("shopper: paymux's return %s %s answered %d, want 303 to the shop: %s", r.Method, r.URL, resp.StatusCode, b)
 	}
 	u, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
-		t.Fatalf("shopper: paymux sent the shopper to %q: %v", resp.Header.Get("Location"), err)
+		return nil, fmt.Errorf("shopper: paymux sent the shopper to %q: %w", resp.Header.Get("Location"), err)
 	}
-	return u
+	return u, nil
 }
 
 func (s *shopper) do(t testing.TB, method, target string, form url.Values) *http.Response {

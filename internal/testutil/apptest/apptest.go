@@ -96,7 +96,12 @@ func WithReconcileAfter(d time.Duration) Option {
 // WithBreaker sets the provider circuit breakers: failures consecutive failed
 // calls open a connection's breaker for coolDown (negative failures disables them).
 func WithBreaker(failures int, coolDown time.Duration) Option {
-	return func(s *settings) { s.cfg.Breaker = provider.BreakerConfig{Failures: failures, CoolDown: coolDown} }
+	return WithBreakerConfig(provider.BreakerConfig{Failures: failures, CoolDown: coolDown})
+}
+
+// WithBreakerConfig sets the provider circuit breakers, clock included.
+func WithBreakerConfig(c provider.BreakerConfig) Option {
+	return func(s *settings) { s.cfg.Breaker = c }
 }
 
 // Start builds and starts paymux on engine ("sqlite" or "postgres").
