@@ -121,14 +121,17 @@ func TestNoProviderSecretInTheDatabaseOrTheLogs(t *testing.T) {
 	)
 	subjects := []providertest.Subject{
 		{Provider: stripe.Name, Direct: "pm_card_visa", Redirect: "pm_card_threeDSecure2Required", MethodType: "card",
-			NewFake: func(t testing.TB) (providertest.Fake, string) {
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 				sf = stripefake.New(t, stripe.APIVersion)
 				return sf, sf.URL
 			}},
 		{Provider: paypal.Name, Redirect: paypal.MethodPayPal, MethodType: "paypal",
-			NewFake: func(t testing.TB) (providertest.Fake, string) { pf = paypalfake.New(t); return pf, pf.URL }},
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
+				pf = paypalfake.New(t)
+				return pf, pf.URL
+			}},
 		{Provider: adyen.Name, Direct: "scheme:4111111111111111", Redirect: "scheme:4917610000000000", MethodType: "card",
-			NewFake: func(t testing.TB) (providertest.Fake, string) {
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 				af = adyenfake.New(t, "PaymuxSecretsECOM", strings.ToUpper(hex.EncodeToString([]byte(payment.RandomString(32)))))
 				return af, af.URL
 			}},

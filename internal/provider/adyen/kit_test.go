@@ -7,6 +7,7 @@ import (
 	"github.com/paymux/paymux/internal/provider/adyen"
 	"github.com/paymux/paymux/internal/provider/adyen/adyenfake"
 	"github.com/paymux/paymux/internal/provider/providertest"
+	"github.com/paymux/paymux/internal/testutil/apptest"
 )
 
 // kitHMACKey signs the fake's notifications (any 32-byte hex key).
@@ -15,7 +16,7 @@ const kitHMACKey = "8F3A1C5E7B9D2F4A6C8E0B1D3F5A7C9E2B4D6F8A0C1E3B5D7F9A2C4E6B8D
 func subject(postReturn bool) providertest.Subject {
 	return providertest.Subject{
 		Provider: adyen.Name,
-		NewFake: func(t testing.TB) (providertest.Fake, string) {
+		NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 			f := adyenfake.New(t, "PaymuxKitECOM", kitHMACKey)
 			f.SetPostReturn(postReturn)
 			return f, f.URL
@@ -56,7 +57,7 @@ func TestModificationFailuresByNotification(t *testing.T) {
 			t.Parallel()
 			var f *adyenfake.Server
 			s := subject(false)
-			s.NewFake = func(t testing.TB) (providertest.Fake, string) {
+			s.NewFake = func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 				f = adyenfake.New(t, "PaymuxKitECOM", kitHMACKey)
 				return f, f.URL
 			}

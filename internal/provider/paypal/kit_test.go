@@ -6,6 +6,7 @@ import (
 	"github.com/paymux/paymux/internal/provider/paypal"
 	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
 	"github.com/paymux/paymux/internal/provider/providertest"
+	"github.com/paymux/paymux/internal/testutil/apptest"
 )
 
 // TestKit runs the connector test kit: paymux's own API end to end against the
@@ -16,7 +17,7 @@ func TestKit(t *testing.T) {
 	t.Parallel()
 	providertest.Run(t, providertest.Subject{
 		Provider: paypal.Name,
-		NewFake: func(t testing.TB) (providertest.Fake, string) {
+		NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 			f := paypalfake.New(t)
 			return f, f.URL
 		},

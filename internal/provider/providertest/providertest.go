@@ -58,10 +58,14 @@ type Fake interface {
 type Subject struct {
 	// Provider is the connector's registry name.
 	Provider string
-	// NewFake starts a fresh test server of the provider and returns it with its
-	// URL (the connection's base_url). Each paymux the kit starts gets its own, so
-	// that faults injected for one never reach another.
-	NewFake func(t testing.TB) (Fake, string)
+	// NewFake starts a fresh test server of the provider for the paymux env and
+	// returns it with its URL (the connection's base_url, "" for none). Each paymux
+	// the kit starts gets its own, so that faults injected for one never reach
+	// another.
+	NewFake func(t testing.TB, env *apptest.Env) (Fake, string)
+	// NoFaults leaves out the fault and circuit breaker flows, for a provider whose
+	// fake cannot inject faults (the sandbox, which runs inside paymux).
+	NoFaults bool
 	// Direct is a payment method the provider charges at confirm, with no shopper
 	// step; "" when every payment goes through the shopper (PayPal).
 	Direct string
@@ -109,10 +113,16 @@ func Run(t *testing.T, s Subject) {
 			t.Run("duplicate returns and a racing webhook converge", k.RacingReturns)
 			t.Run("the shopper fails or cancels", k.ShopperFails)
 			t.Run("confirm enforces the connection's methods", k.Methods)
+			if s.NoFaults {
+				return
+			}
 			for _, f := range Faults() {
 				t.Run("fault "+string(f.Kind), func(t *testing.T) { k.Fault(t, f) })
 			}
 		})
+	}
+	if s.NoFaults {
+		return
 	}
 	t.Run("circuit breaker", func(t *testing.T) {
 		t.Parallel()
@@ -168,9 +178,25 @@ func Start(t *testing.T, s Subject, engine string, opts ...apptest.Option) *Kit 
 	all := append([]apptest.Option{apptest.WithProviderTimeout(providerTimeout), apptest.WithReconcileAfter(reconcileAfter),
 		apptest.WithBreaker(50, time.Second)}, s.Options...)
 	env := apptest.Start(t, engine, append(all, opts...)...)
-	fake, base := s.NewFake(t)
-	c := env.Secret("POST", "/v1/provider_connections", map[string]any{"provider": s.Provider,
-		"credentials": fake.Credentials(), "base_url": base}).MustStatus(t, http.StatusCreated).JSON(t)
+	fake, base := s.NewFake(t, env)
+	// Payments go through the merchant's oldest enabled connection to a provider:
+	// any the merchant has already (the built-in sandbox's) is switched off.
+	var list struct {
+		Data []struct{ ID, Provider string }
+	}
+	if err := json.Unmarshal(env.Secret("GET", "/v1/provider_connections", nil).MustStatus(t, http.StatusOK).Body, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list.Data {
+		if c.Provider == s.Provider {
+			env.Secret("PATCH", "/v1/provider_connections/"+c.ID, map[string]any{"enabled": false}).MustStatus(t, http.StatusOK)
+		}
+	}
+	body := map[string]any{"provider": s.Provider, "credentials": fake.Credentials()}
+	if base != "" {
+		body["base_url"] = base
+	}
+	c := env.Secret("POST", "/v1/provider_connections", body).MustStatus(t, http.StatusCreated).JSON(t)
 	return &Kit{S: s, Fake: fake, Env: env, Conn: str(c, "id"), shop: "https://shop.example/thanks?order=o-1", sh: newShopper(env.URL)}
 }
 

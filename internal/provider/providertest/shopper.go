@@ -44,7 +44,9 @@ func newShopper(paymuxURL string) *shopper {
 	return s
 }
 
-func (s *shopper) toPaymux(u string) bool { return strings.HasPrefix(u, s.paymuxURL+"/") }
+// toPaymux reports whether u is paymux's return page (its hosted pages, such as the
+// sandbox's challenge, are the provider's side).
+func (s *shopper) toPaymux(u string) bool { return strings.HasPrefix(u, s.paymuxURL+"/pay/") }
 
 var (
 	reForm   = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)

@@ -6,6 +6,7 @@ import (
 	"github.com/paymux/paymux/internal/provider/providertest"
 	"github.com/paymux/paymux/internal/provider/stripe"
 	"github.com/paymux/paymux/internal/provider/stripe/stripefake"
+	"github.com/paymux/paymux/internal/testutil/apptest"
 )
 
 // TestKit runs the connector test kit: paymux's own API end to end against the
@@ -14,7 +15,7 @@ func TestKit(t *testing.T) {
 	t.Parallel()
 	providertest.Run(t, providertest.Subject{
 		Provider: stripe.Name,
-		NewFake: func(t testing.TB) (providertest.Fake, string) {
+		NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
 			f := stripefake.New(t, stripe.APIVersion)
 			return f, f.URL
 		},
