@@ -5,12 +5,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paymux/paymux/internal/app"
 	"github.com/paymux/paymux/internal/engine"
 	"github.com/paymux/paymux/internal/notify"
+	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/webhook"
 )
 
@@ -32,6 +34,10 @@ type config struct {
 	SMTPURL            string
 	MailFrom           string
 	MailRetries        webhook.Schedule
+	// Provider calls: their timeout and the per-connection circuit breaker.
+	ProviderTimeout time.Duration
+	BreakerFailures int
+	BreakerCoolDown time.Duration
 }
 
 // envDoc documents every setting; serve -h and the README show it.
@@ -67,6 +73,15 @@ const envDoc = `Configuration (environment variables):
   PAYMUX_MAIL_RETRY_SCHEDULE    waits after an email's temporary failures (4xx, server
                                 down), comma-separated; failed after the last
                                 (default 1m,5m,15m,30m,1h,2h,4h,8h: about 16h)
+  PAYMUX_PROVIDER_TIMEOUT       bound on one provider call, retries included
+                                                                     (default 30s)
+  PAYMUX_PROVIDER_BREAKER_FAILURES
+                                consecutive failed calls to a provider connection
+                                after which its calls fail fast; 0 turns the
+                                breaker off                          (default 5)
+  PAYMUX_PROVIDER_BREAKER_COOLDOWN
+                                how long they fail fast before one trial call
+                                                                     (default 30s)
 Durations use Go syntax: 250ms, 5s, 24h.
 `
 
@@ -131,6 +146,26 @@ func loadConfig() (config, error) {
 			return c, fmt.Errorf("PAYMUX_MAIL_RETRY_SCHEDULE=%q: %w (e.g. 1m,5m,30m,2h)", v, err)
 		}
 	}
+	if c.ProviderTimeout, err = duration("PAYMUX_PROVIDER_TIMEOUT", 30*time.Second); err != nil {
+		return c, err
+	}
+	if c.ProviderTimeout <= 0 {
+		return c, fmt.Errorf("PAYMUX_PROVIDER_TIMEOUT must be positive")
+	}
+	c.BreakerFailures = 5
+	if v := os.Getenv("PAYMUX_PROVIDER_BREAKER_FAILURES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("PAYMUX_PROVIDER_BREAKER_FAILURES=%q is not a count such as 5 (0 turns the breaker off)", v)
+		}
+		c.BreakerFailures = n
+	}
+	if c.BreakerCoolDown, err = duration("PAYMUX_PROVIDER_BREAKER_COOLDOWN", 30*time.Second); err != nil {
+		return c, err
+	}
+	if c.BreakerCoolDown <= 0 {
+		return c, fmt.Errorf("PAYMUX_PROVIDER_BREAKER_COOLDOWN must be positive")
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -168,7 +203,8 @@ func (c config) app(exclusive bool) app.Config {
 	return app.Config{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, BaseURL: c.BaseURL, MasterKey: c.MasterKey,
 		SandboxLatency: c.SandboxLatency, SandboxSettle: c.SandboxSettle, PaymentExpiry: c.PaymentExpiry,
 		WebhookRetrySchedule: c.WebhookRetries, ApplePayDomainFile: c.ApplePayDomainFile, SMTPURL: c.SMTPURL, MailFrom: c.MailFrom,
-		MailRetrySchedule: c.MailRetries, Exclusive: exclusive, Version: version}
+		MailRetrySchedule: c.MailRetries, Exclusive: exclusive, Version: version,
+		ProviderTimeout: c.ProviderTimeout, Breaker: c.breaker()}
 }
 
 // mailSummary says, for the banner, whether and how emails are sent.
@@ -182,4 +218,12 @@ func (c config) mailSummary() string {
 	}
 	from, _ := app.ParseMailFrom(c.MailFrom)
 	return sc.String() + ", from " + from
+}
+
+// breaker is the provider breakers' configuration: 0 failures turns them off.
+func (c config) breaker() provider.BreakerConfig {
+	if c.BreakerFailures == 0 {
+		return provider.BreakerConfig{Failures: -1}
+	}
+	return provider.BreakerConfig{Failures: c.BreakerFailures, CoolDown: c.BreakerCoolDown}
 }

@@ -26,9 +26,15 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	s.renderPay(w, r, r.PathValue("id"), "")
 }
 
+// maxReturnForm bounds the form a provider posts to the return URL (3-D Secure 1's
+// PaRes is the largest, a few kilobytes).
+const maxReturnForm = 64 << 10
+
 // providerReturn is where providers send the shopper back after a redirect or 3-D
-// Secure. It asks the provider for the outcome (a webhook may have brought it
-// already) and sends the shopper on to the merchant's return_url.
+// Secure, by GET (parameters in the query) or POST (a form, as Adyen may send).
+// It completes the payment with what the shopper brought back (a webhook may have
+// brought the outcome already; both converge) and sends the shopper on to the
+// merchant's return_url with the payment's id and status.
 func (s *Server) providerReturn(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	scope, err := s.eng.LocatePayment(r.Context(), id)
@@ -36,9 +42,14 @@ func (s *Server) providerReturn(w http.ResponseWriter, r *http.Request) {
 		s.renderPayError(w, r, err)
 		return
 	}
-	p, err := s.eng.SyncPayment(r.Context(), payment.Actor{Type: payment.ActorShopper, ID: "return"}, scope, id)
+	r.Body = http.MaxBytesReader(w, r.Body, maxReturnForm)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The return from the payment provider could not be read.", http.StatusBadRequest)
+		return
+	}
+	p, err := s.eng.ReturnPayment(r.Context(), payment.Actor{Type: payment.ActorShopper, ID: "return"}, scope, id, r.Form)
 	if err != nil {
-		s.log.Warn("sync on return", "payment", id, "err", err)
+		s.log.Warn("completing the payment on the shopper's return failed", "payment", id, "err", err)
 		if p, err = s.eng.GetPayment(r.Context(), scope, id); err != nil {
 			s.renderPayError(w, r, err)
 			return

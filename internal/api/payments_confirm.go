@@ -8,8 +8,9 @@ import (
 )
 
 type confirmPaymentRequest struct {
-	Provider      string `json:"provider"`
-	PaymentMethod string `json:"payment_method"`
+	Provider          string `json:"provider"`
+	PaymentMethod     string `json:"payment_method"`
+	PaymentMethodType string `json:"payment_method_type"`
 }
 
 func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request, p *engine.Principal) {
@@ -25,6 +26,7 @@ func (s *Server) confirmPayment(w http.ResponseWriter, r *http.Request, p *engin
 	}
 	id := r.PathValue("id")
 	s.mutate(w, r, p, body, http.StatusOK, func(ctx context.Context) (any, error) {
-		return s.eng.ConfirmPayment(ctx, p.Actor(), p.Scope, id, engine.ConfirmParams{Provider: req.Provider, PaymentMethod: req.PaymentMethod})
+		return s.eng.ConfirmPayment(ctx, p.Actor(), p.Scope, id, engine.ConfirmParams{Provider: req.Provider,
+			PaymentMethod: req.PaymentMethod, PaymentMethodType: req.PaymentMethodType})
 	})
 }

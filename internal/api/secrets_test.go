@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,7 +12,15 @@ import (
 	"testing"
 
 	"github.com/paymux/paymux/internal/payment"
+	"github.com/paymux/paymux/internal/provider/adyen"
+	"github.com/paymux/paymux/internal/provider/adyen/adyenfake"
+	"github.com/paymux/paymux/internal/provider/paypal"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
+	"github.com/paymux/paymux/internal/provider/providertest"
+	"github.com/paymux/paymux/internal/provider/stripe"
+	"github.com/paymux/paymux/internal/provider/stripe/stripefake"
 	"github.com/paymux/paymux/internal/testutil/apptest"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
 type lockedBuffer struct {
@@ -91,6 +101,105 @@ func TestNoSecretInTheDatabaseOrTheLogs(t *testing.T) {
 	}
 	for name, secret := range secrets {
 		if strings.Contains(log, secret) {
+			t.Errorf("%s appears in the log", name)
+		}
+	}
+}
+
+// TestNoProviderSecretInTheDatabaseOrTheLogs runs the connector kit's full flows
+// (confirm, the shopper's step and return, webhooks, capture, refund, an uncertain
+// outcome reconciled) against Stripe, PayPal and Adyen at debug log level, then
+// scans every data file and the log for their credentials, PayPal's access tokens,
+// the merchant's API keys and the shopper's email and return secrets in clear.
+func TestNoProviderSecretInTheDatabaseOrTheLogs(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	var (
+		sf *stripefake.Server
+		pf *paypalfake.Server
+		af *adyenfake.Server
+	)
+	subjects := []providertest.Subject{
+		{Provider: stripe.Name, Direct: "pm_card_visa", Redirect: "pm_card_threeDSecure2Required", MethodType: "card",
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
+				sf = stripefake.New(t, stripe.APIVersion)
+				return sf, sf.URL
+			}},
+		{Provider: paypal.Name, Redirect: paypal.MethodPayPal, MethodType: "paypal",
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
+				pf = paypalfake.New(t)
+				return pf, pf.URL
+			}},
+		{Provider: adyen.Name, Direct: "scheme:4111111111111111", Redirect: "scheme:4917610000000000", MethodType: "card",
+			NewFake: func(t testing.TB, _ *apptest.Env) (providertest.Fake, string) {
+				af = adyenfake.New(t, "PaymuxSecretsECOM", strings.ToUpper(hex.EncodeToString([]byte(payment.RandomString(32)))))
+				return af, af.URL
+			}},
+	}
+	var kits []*providertest.Kit
+	for _, s := range subjects {
+		k := providertest.Start(t, s, "sqlite", apptest.WithLog(&logs))
+		kits = append(kits, k)
+		t.Run(s.Provider, func(t *testing.T) {
+			k.AutomaticCapture(t)
+			k.ManualCapture(t)
+			k.Fault(t, fakepsp.Fault{Kind: fakepsp.Malformed})
+		})
+	}
+	secrets := map[string]string{
+		"Stripe secret key": sf.Key, "Stripe webhook secret": sf.WebhookSecret,
+		"PayPal client secret": pf.ClientSecret(), "Adyen API key": af.Key, "Adyen HMAC key": af.HMACKey,
+	}
+	for i, tok := range pf.Tokens() {
+		secrets[fmt.Sprintf("PayPal access token %d", i)] = tok
+	}
+	inLogs := map[string]string{"the shopper's email": "shopper@example.com", "Stripe's client secret": "_secret_fake"}
+	for _, k := range kits {
+		for name, key := range map[string]string{"test secret key": k.Env.Keys.TestSecretKey, "live secret key": k.Env.Keys.LiveSecretKey} {
+			secrets[k.S.Provider+" merchant's "+name] = key
+		}
+	}
+	for _, k := range kits {
+		var files []string
+		err := filepath.Walk(k.Env.DataDir, func(path string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				files = append(files, path)
+			}
+			return err
+		})
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no data files to scan in %s: %v", k.Env.DataDir, err)
+		}
+		saw := false
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			saw = saw || bytes.Contains(b, []byte(k.Conn))
+			for name, secret := range secrets {
+				if bytes.Contains(b, []byte(secret)) {
+					t.Errorf("%s is in clear in %s's %s", name, k.S.Provider, filepath.Base(f))
+				}
+			}
+		}
+		if !saw {
+			t.Fatalf("connection %s is in none of %v: the scan reads nothing useful", k.Conn, files)
+		}
+	}
+	log := logs.String()
+	for _, want := range []string{"stripe request", "paypal request", "paypal token", "adyen request", "level=DEBUG"} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("the log has no %q line, so the scan would prove little", want)
+		}
+	}
+	for name, secret := range secrets {
+		if strings.Contains(log, secret) {
+			t.Errorf("%s appears in the log", name)
+		}
+	}
+	for name, v := range inLogs {
+		if strings.Contains(log, v) {
 			t.Errorf("%s appears in the log", name)
 		}
 	}

@@ -165,6 +165,7 @@ func (s *Server) routes(sandbox http.Handler) []Route {
 		page("GET", "/docs", s.docs),
 		page("GET", "/pay/{id}", s.checkoutPage),
 		page("GET", "/pay/{id}/return", s.providerReturn),
+		page("POST", "/pay/{id}/return", s.providerReturn),
 		page("GET", "/{$}", s.home),
 		page("GET", "/.well-known/apple-developer-merchantid-domain-association", s.applePayDomainFile),
 	}

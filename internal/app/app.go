@@ -70,6 +70,13 @@ type Config struct {
 	// MaxInFlight and AdmissionWait bound concurrent API requests (0: defaults).
 	MaxInFlight   int
 	AdmissionWait time.Duration
+	// ProviderTimeout bounds one provider call, retries included (0: 30 s).
+	ProviderTimeout time.Duration
+	// ReconcileAfter is when a payment left processing is first looked up at its
+	// provider (0: one minute).
+	ReconcileAfter time.Duration
+	// Breaker tunes the circuit breaker in front of each provider connection.
+	Breaker provider.BreakerConfig
 }
 
 // SQLitePath is the database file used when no DatabaseURL is set.
@@ -187,7 +194,8 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	eng = engine.New(engine.Deps{Store: st, Providers: reg, Box: box, Logger: log, Wake: wake},
-		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry, FollowLag: followLag(c),
+		engine.Config{BaseURL: c.BaseURL, PaymentExpiry: c.PaymentExpiry, FollowLag: followLag(c), ProviderTimeout: c.ProviderTimeout,
+			ReconcileAfter: c.ReconcileAfter, Breaker: c.Breaker,
 			Webhooks: engine.WebhookConfig{RetrySchedule: c.WebhookRetrySchedule,
 				Client: webhook.NewClient(webhook.Options{UserAgent: "paymux-webhooks/" + c.Version})},
 			Mail: mc})

@@ -50,12 +50,13 @@ func (e *Engine) ConnectionByID(ctx context.Context, id string) (provider.Connec
 	return e.ResolveConnection(c)
 }
 
-// bound is a connector with the connection and capabilities it serves.
+// bound is a connector with the connection and capabilities it serves. Its calls
+// go through the connection's circuit breaker; raw is the connector without it.
 type bound struct {
-	conn provider.Connection
-	reg  provider.Registration
-	// methods are the connection's chosen payment methods (none: all it offers).
-	methods []string
+	conn    provider.Connection
+	reg     provider.Registration
+	methods []string // the connection's chosen methods; empty means all the provider offers
+	raw     provider.Connector
 	provider.Connector
 }
 
@@ -118,7 +119,7 @@ func (e *Engine) bind(reg provider.Registration, c *store.Connection) (*bound, e
 	if err != nil {
 		return nil, fmt.Errorf("build %s connector: %w", reg.Name, err)
 	}
-	return &bound{conn: conn, reg: reg, methods: c.Methods, Connector: cn}, nil
+	return &bound{conn: conn, reg: reg, methods: c.Methods, raw: cn, Connector: e.breakers.Guard(reg.Name, c.ID, reg.Capabilities, cn)}, nil
 }
 
 // providerErr turns a connector failure into the API's provider_error.
@@ -143,14 +144,15 @@ func providerErr(err error) error {
 		Message: "the payment provider could not be reached; retry shortly", Err: err}
 }
 
-// ProviderTimeout bounds one provider call.
-const ProviderTimeout = 30 * time.Second
+// DefaultProviderTimeout bounds one provider call, retries included, unless
+// Config.ProviderTimeout says otherwise.
+const DefaultProviderTimeout = 30 * time.Second
 
 // providerCtx detaches a provider call from the caller's cancellation: a shopper or
 // client hanging up must not abandon a call halfway, which would leave its outcome
-// unknown. The call is still bounded by ProviderTimeout.
-func providerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), ProviderTimeout)
+// unknown. The call is still bounded by the provider timeout.
+func (e *Engine) providerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), e.cfg.ProviderTimeout)
 }
 
 // cachedConnection reads a connection through the short-lived cache.

@@ -237,12 +237,14 @@ func (e *Engine) VerifyConnection(ctx context.Context, s store.Scope, id string)
 	if err != nil {
 		return nil, err
 	}
-	v, ok := b.Connector.(provider.Verifier)
+	// Verification goes around the breaker: it is how an operator checks a connection
+	// whose calls are failing.
+	v, ok := b.raw.(provider.Verifier)
 	if !ok {
 		return nil, payment.Errorf(payment.KindUnprocessable, payment.CodeVerificationUnsupported,
 			"verification not supported: the %s provider cannot check credentials without a payment; confirm a test payment instead", reg.Name)
 	}
-	pctx, cancel := providerCtx(ctx)
+	pctx, cancel := e.providerCtx(ctx)
 	defer cancel()
 	out := &ConnectionVerification{ID: c.ID, Object: "provider_connection_verification", OK: true,
 		Message: fmt.Sprintf("%s accepted the credentials", reg.Name)}

@@ -36,6 +36,11 @@ type Config struct {
 	// FollowLag is how long after an event is written its transaction may still
 	// commit: zero on SQLite (one writer commits in order), seconds on PostgreSQL.
 	FollowLag time.Duration
+	// ProviderTimeout bounds one provider call, retries included. Zero means
+	// DefaultProviderTimeout.
+	ProviderTimeout time.Duration
+	// Breaker tunes the per-connection circuit breakers in front of providers.
+	Breaker provider.BreakerConfig
 	// Webhooks tunes outbound webhooks to merchants.
 	Webhooks WebhookConfig
 	// Mail sets up emails to shoppers and operators.
@@ -53,6 +58,7 @@ type Engine struct {
 	wake      func()
 	keys      *ttlCache[string, *store.APIKey]
 	conns     *ttlCache[string, *store.Connection]
+	breakers  *provider.Breakers
 }
 
 // Deps are what the engine is built from.
@@ -78,6 +84,9 @@ func New(d Deps, cfg Config) *Engine {
 	if cfg.RefundRecoverAfter <= 0 {
 		cfg.RefundRecoverAfter = 30 * time.Second
 	}
+	if cfg.ProviderTimeout <= 0 {
+		cfg.ProviderTimeout = DefaultProviderTimeout
+	}
 	cfg.Webhooks = cfg.Webhooks.withDefaults()
 	cfg.Mail = cfg.Mail.withDefaults()
 	clock := d.Now
@@ -88,7 +97,8 @@ func New(d Deps, cfg Config) *Engine {
 	// the same object identical.
 	now := func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	e := &Engine{store: d.Store, providers: d.Providers, box: d.Box, cfg: cfg, log: d.Logger, now: now, wake: d.Wake,
-		keys: newTTLCache[string, *store.APIKey](), conns: newTTLCache[string, *store.Connection]()}
+		keys: newTTLCache[string, *store.APIKey](), conns: newTTLCache[string, *store.Connection](),
+		breakers: provider.NewBreakers(cfg.Breaker)}
 	if e.wake == nil {
 		e.wake = func() {}
 	}
@@ -103,6 +113,9 @@ func (e *Engine) Store() store.Store { return e.store }
 
 // Config returns the engine's settings.
 func (e *Engine) Config() Config { return e.cfg }
+
+// Breakers returns the per-connection circuit breakers, for operators' views.
+func (e *Engine) Breakers() *provider.Breakers { return e.breakers }
 
 // TxHook runs inside the final write transaction of an operation with the
 // operation's result. The API uses it to store an Idempotency-Key's response in the

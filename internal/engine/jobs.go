@@ -106,14 +106,14 @@ func (e *Engine) ExpirePayments(ctx context.Context) (int, error) {
 	}
 }
 
-// Pending attempts older than this are ones whose process died during the call: no
-// live call lasts longer than ProviderTimeout.
-const staleAttempt = ProviderTimeout + 15*time.Second
+// staleAttempt is the age of a pending attempt whose process died during the call:
+// no live call lasts longer than the provider timeout.
+func (e *Engine) staleAttempt() time.Duration { return e.cfg.ProviderTimeout + 15*time.Second }
 
 // WorkAttemptSweep resolves provider calls left open by a crash, every ten seconds,
 // so that such a payment reaches its true state within a minute of a restart.
 func (e *Engine) WorkAttemptSweep(ctx context.Context, _ store.Job) error {
-	if _, err := e.ResolvePendingAttempts(ctx, staleAttempt); err != nil {
+	if _, err := e.ResolvePendingAttempts(ctx, e.staleAttempt()); err != nil {
 		return err
 	}
 	return RunAgain{At: e.now().Add(10 * time.Second)}

@@ -139,7 +139,7 @@ func (e *Engine) queueMail(ctx context.Context, tx store.Tx, s store.Scope, ns *
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return nil, err
 	}
-	e.log.Debug("notification queued", "notification", n.ID, "kind", n.Kind, "status", n.Status, "to", n.Recipient)
+	e.log.Debug("notification queued", "notification", n.ID, "kind", n.Kind, "status", n.Status)
 	if n.Status != store.NotificationQueued {
 		return n, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -154,14 +155,15 @@ func (e *Engine) settleNotification(ctx context.Context, s store.Scope, id strin
 		case n.Status == store.NotificationSent:
 			e.log.Info("notification sent", attrs...)
 		case a.err != nil:
-			// The reply may name the recipient: addresses are for debug logs only.
+			// The server's reply may name the recipient, and personal data stays out of
+			// logs at every level: the address is masked in the error's text.
 			var se *notify.SendError
 			code := 0
 			if errors.As(a.err, &se) {
 				code = se.Code
 			}
 			e.log.Warn("notification not sent", append(attrs, "smtp_code", code)...)
-			e.log.Debug("notification not sent", "notification", n.ID, "to", n.Recipient, "err", a.err)
+			e.log.Debug("notification not sent", "notification", n.ID, "err", redactAddress(a.err.Error(), n.Recipient))
 		}
 	}
 	if !again.IsZero() {
@@ -193,4 +195,16 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// redactAddress masks an email address (and its domain-less local part) in text.
+func redactAddress(text, addr string) string {
+	if addr == "" {
+		return text
+	}
+	text = strings.ReplaceAll(text, addr, "[recipient]")
+	if local, _, ok := strings.Cut(addr, "@"); ok && len(local) > 3 {
+		text = strings.ReplaceAll(text, local, "[recipient]")
+	}
+	return text
 }

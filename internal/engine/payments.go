@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/paymux/paymux/internal/payment"
@@ -86,6 +87,10 @@ func (e *Engine) GetEvent(ctx context.Context, s store.Scope, id string) (*payme
 type ConfirmParams struct {
 	Provider      string
 	PaymentMethod string
+	// PaymentMethodType says which kind of method PaymentMethod is (card,
+	// apple_pay, …), for provider tokens that cannot be told apart offline; empty
+	// lets the provider tell.
+	PaymentMethodType string
 }
 
 // ConfirmPayment sends the payment to a provider with the given payment method.
@@ -103,6 +108,9 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 	}
 	b, err := e.connectorFor(ctx, s, cp.Provider)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMethod(b, cp); err != nil {
 		return nil, err
 	}
 	if p.CaptureMethod == payment.CaptureManual && !b.reg.Capabilities.ManualCapture {
@@ -138,7 +146,7 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 			return nil, storeErr(err)
 		}
 	}
-	pctx, cancel := providerCtx(ctx)
+	pctx, cancel := e.providerCtx(ctx)
 	defer cancel()
 	out, perr := b.Authorize(pctx, provider.AuthorizeRequest{
 		PaymentID: p.ID, IdempotencyKey: authorizeKey(p.ID, attempt),
@@ -153,6 +161,9 @@ func (e *Engine) ConfirmPayment(ctx context.Context, actor payment.Actor, s stor
 	)
 	switch {
 	case perr == nil:
+	case errors.Is(perr, provider.ErrCircuitOpen):
+		// Nothing was sent: the payment stays as it was, for a retry later.
+		return nil, e.closeAttempt(ctx, s, id, attempt, providerErr(perr))
 	case errors.As(perr, &pe) && pe.Uncertain:
 		// The provider may have acted: hold the payment in processing and let the
 		// reconciliation job ask for the truth.
@@ -275,7 +286,7 @@ func (e *Engine) ResolvePendingAttempts(ctx context.Context, olderThan time.Dura
 		if err != nil {
 			return n, err
 		}
-		pctx, cancel := providerCtx(ctx)
+		pctx, cancel := e.providerCtx(ctx)
 		out, err := b.Status(pctx, provider.StatusRequest{PaymentID: p.ID, IdempotencyKey: authorizeKey(p.ID, p.Attempts)})
 		cancel()
 		neverArrived := errors.Is(err, provider.ErrUnknownPayment)
@@ -330,9 +341,9 @@ func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s stor
 	if amount < p.AmountCapturable && !b.reg.Capabilities.PartialCapture {
 		return nil, payment.Invalid("amount", payment.CodeParameterInvalid, "%s does not support partial capture: omit amount to capture %d", b.reg.Name, p.AmountCapturable)
 	}
-	pctx, cancel := providerCtx(ctx)
+	pctx, cancel := e.providerCtx(ctx)
 	defer cancel()
-	out, err := b.Capture(pctx, provider.CaptureRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-capture",
+	out, err := b.Capture(pctx, provider.CaptureRequest{PaymentID: p.ID, IdempotencyKey: captureKey(p),
 		ProviderReference: p.ProviderReference, Amount: amount, Currency: p.Currency})
 	if err != nil {
 		return nil, providerErr(err)
@@ -345,6 +356,12 @@ func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s stor
 		}
 		if cur.Status == payment.StatusSucceeded && cur.AmountCaptured == amount {
 			res = cur // the provider's webhook recorded this capture first
+			return cur, nil
+		}
+		if cur.CaptureFailures != p.CaptureFailures {
+			// The provider already reported this very capture as failed (it took
+			// it, then the scheme refused it): the payment says so.
+			res = cur
 			return cur, nil
 		}
 		from := cur.Status
@@ -367,6 +384,16 @@ func (e *Engine) CapturePayment(ctx context.Context, actor payment.Actor, s stor
 	return res, err
 }
 
+// captureKey is the idempotency key of p's next capture: the first is
+// "<id>-capture", as a retry of it must be; after a capture the provider accepted
+// and then reported failed, the next one is a new request with a key of its own.
+func captureKey(p *payment.Payment) string {
+	if p.CaptureFailures == 0 {
+		return p.ID + "-capture"
+	}
+	return fmt.Sprintf("%s-capture-%d", p.ID, p.CaptureFailures+1)
+}
+
 // CancelPayment voids a payment that was not captured.
 func (e *Engine) CancelPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string) (*payment.Payment, error) {
 	p, err := e.GetPayment(ctx, s, id)
@@ -382,7 +409,7 @@ func (e *Engine) CancelPayment(ctx context.Context, actor payment.Actor, s store
 		if err != nil {
 			return nil, err
 		}
-		pctx, cancel := providerCtx(ctx)
+		pctx, cancel := e.providerCtx(ctx)
 		defer cancel()
 		if _, err := b.Void(pctx, provider.VoidRequest{PaymentID: p.ID, IdempotencyKey: p.ID + "-void",
 			ProviderReference: p.ProviderReference}); err != nil && !errors.Is(err, provider.ErrNotSupported) {
@@ -418,9 +445,27 @@ func (e *Engine) LocatePayment(ctx context.Context, id string) (store.Scope, err
 }
 
 // SyncPayment asks the provider for the payment's true state and records it. The
-// shopper's return from a redirect and the reconciliation job both use it; webhooks
-// may bring the same news, and whichever comes second changes nothing.
+// reconciliation job uses it; webhooks may bring the same news, and whichever
+// comes second changes nothing.
 func (e *Engine) SyncPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string) (*payment.Payment, error) {
+	return e.ReturnPayment(ctx, actor, s, id, nil)
+}
+
+// ReturnPayment completes a payment when the shopper comes back to paymux from a
+// redirect or 3-D Secure, with the parameters the provider appended to the return
+// URL or posted to it: a provider that needs them to finish the payment gets them
+// (Adyen's redirectResult goes to /payments/details); the others are asked for the
+// payment's state, which finishes what needs finishing (PayPal captures or
+// authorises the order the shopper approved, per the payment's capture method;
+// Stripe reads the PaymentIntent after 3-D Secure). The outcome is recorded with an
+// event only if it changes the payment, so a reloaded return page, a second
+// instance answering the same return and the provider's webhook racing the return
+// all converge on one state, each step once in the events.
+//
+// An uncertain answer (the call may have taken effect) moves a payment that waited
+// for the shopper to processing, so that reconciliation asks the provider until it
+// knows, instead of leaving it to expire with the money perhaps taken.
+func (e *Engine) ReturnPayment(ctx context.Context, actor payment.Actor, s store.Scope, id string, params url.Values) (*payment.Payment, error) {
 	p, err := e.GetPayment(ctx, s, id)
 	if err != nil {
 		return nil, err
@@ -432,15 +477,26 @@ func (e *Engine) SyncPayment(ctx context.Context, actor payment.Actor, s store.S
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := providerCtx(ctx)
+	pctx, cancel := e.providerCtx(ctx)
 	defer cancel()
-	out, err := b.Status(pctx, provider.StatusRequest{PaymentID: p.ID, ProviderReference: p.ProviderReference,
-		IdempotencyKey: authorizeKey(p.ID, p.Attempts)})
-	if errors.Is(err, provider.ErrUnknownPayment) && p.Status == payment.StatusProcessing {
+	sr := provider.StatusRequest{PaymentID: p.ID, ProviderReference: p.ProviderReference,
+		IdempotencyKey: authorizeKey(p.ID, p.Attempts)}
+	var out payment.Outcome
+	if rc, ok := b.Connector.(provider.RedirectCompleter); ok {
+		out, err = rc.CompleteRedirect(pctx, provider.ReturnRequest{StatusRequest: sr, CaptureMethod: p.CaptureMethod, Params: params})
+	} else {
+		out, err = b.Status(pctx, sr)
+	}
+	var pe *provider.Error
+	switch {
+	case errors.Is(err, provider.ErrUnknownPayment) && p.Status == payment.StatusProcessing:
 		// Held in processing after an uncertain call that, it turns out, never
 		// arrived: nothing was charged.
 		out, err = payment.Outcome{Status: payment.StatusFailed, FailureCode: "not_received",
 			FailureMessage: "the payment never reached the provider; confirm it again"}, nil
+	case errors.As(err, &pe) && pe.Uncertain && p.Status == payment.StatusRequiresAction:
+		e.log.Warn("uncertain provider answer on the shopper's return; reconciling", "payment", p.ID, "err", err)
+		return e.applyOutcome(ctx, actor, s, id, payment.Outcome{Status: payment.StatusProcessing})
 	}
 	if err != nil {
 		return nil, providerErr(err)
@@ -465,6 +521,13 @@ func (e *Engine) applyOutcome(ctx context.Context, actor payment.Actor, s store.
 
 func (e *Engine) applyInTx(ctx context.Context, tx store.Tx, actor payment.Actor, p *payment.Payment, out payment.Outcome) error {
 	from := p.Status
+	if from == payment.StatusFailed && !p.AttemptPending &&
+		(out.Status == payment.StatusRequiresAction || out.Status == payment.StatusProcessing) {
+		// The transition table lets a failed payment start again, but only a new
+		// confirm does that: news that the failed attempt was still under way is
+		// stale (a provider's earlier webhook delivered late), not a new start.
+		return nil
+	}
 	changed, err := p.Apply(out, e.now())
 	if err != nil {
 		return err

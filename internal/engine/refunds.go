@@ -130,7 +130,7 @@ func (e *Engine) submitRefund(ctx context.Context, actor payment.Actor, s store.
 			return nil, err
 		}
 	}
-	pctx, cancel := providerCtx(ctx)
+	pctx, cancel := e.providerCtx(ctx)
 	defer cancel()
 	res, err := b.Refund(pctx, provider.RefundRequest{PaymentID: p.ID, RefundID: r.ID, IdempotencyKey: r.ID,
 		ProviderReference: p.ProviderReference, Amount: r.Amount, Currency: r.Currency, Reason: r.Reason})

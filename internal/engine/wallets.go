@@ -56,9 +56,9 @@ func (e *Engine) ApplePaySession(ctx context.Context, s store.Scope, paymentID s
 		return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
 			"your %s connection does not offer apple_pay: enable it with PATCH /v1/provider_connections/%s", p.Provider, b.conn.ID)
 	}
-	v, ok := b.Connector.(provider.ApplePayMerchantValidator)
+	v, ok := b.raw.(provider.ApplePayMerchantValidator)
 	if !ok {
-		if _, reg := b.Connector.(provider.WalletDomainRegistrar); reg {
+		if _, reg := b.raw.(provider.WalletDomainRegistrar); reg {
 			return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
 				"%s validates Apple Pay merchants itself, in its own script, on domains registered with it: "+
 					"register the checkout's domain once with POST /v1/provider_connections/%s/wallet_domains", p.Provider, b.conn.ID)
@@ -112,9 +112,9 @@ func (e *Engine) RegisterWalletDomain(ctx context.Context, s store.Scope, connec
 	if err != nil {
 		return nil, err
 	}
-	r, ok := b.Connector.(provider.WalletDomainRegistrar)
+	r, ok := b.raw.(provider.WalletDomainRegistrar)
 	if !ok {
-		if _, v := b.Connector.(provider.ApplePayMerchantValidator); v {
+		if _, v := b.raw.(provider.ApplePayMerchantValidator); v {
 			return nil, payment.Invalid("id", payment.CodeParameterInvalid,
 				"%s does not register domains through its API: add the domain in its dashboard; paymux validates Apple Pay sessions through POST /v1/payments/{id}/apple_pay_session", c.Provider)
 		}

@@ -80,7 +80,7 @@ func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s s
 		if err != nil {
 			return err
 		}
-		if ev.Payment != nil && ev.ProviderReference != "" && p.ProviderReference != "" && ev.ProviderReference != p.ProviderReference {
+		if (ev.Payment != nil || ev.CaptureFailure != nil) && ev.ProviderReference != "" && p.ProviderReference != "" && ev.ProviderReference != p.ProviderReference {
 			// News of an earlier attempt (another provider payment) must not move
 			// the payment's current attempt.
 			e.log.Info("inbound webhook for an earlier attempt; ignored", "payment", p.ID, "event", ev.ID)
@@ -103,6 +103,11 @@ func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s s
 		if ev.Dispute != nil {
 			return e.recordDispute(ctx, tx, actor, p, providerName, *ev.Dispute)
 		}
+		if ev.CaptureFailure != nil {
+			if err := e.captureFailedInTx(ctx, tx, actor, p, *ev.CaptureFailure); err != nil {
+				return err
+			}
+		}
 		if ev.Refund != nil && ev.RefundID != "" {
 			r, err := tx.GetRefundForUpdate(ctx, s, ev.RefundID)
 			if errors.Is(err, store.ErrNotFound) {
@@ -115,4 +120,23 @@ func (e *Engine) applyWebhookEvent(ctx context.Context, actor payment.Actor, s s
 		}
 		return nil
 	}))
+}
+
+// captureFailedInTx records that a capture the provider had accepted failed
+// afterwards: the payment goes back to requires_capture with nothing captured and
+// the failure kept (see payment.Payment.CaptureFailed), with a
+// payment.capture_failed event.
+func (e *Engine) captureFailedInTx(ctx context.Context, tx store.Tx, actor payment.Actor, p *payment.Payment, f provider.Failure) error {
+	from := p.Status
+	if !p.CaptureFailed(f.Code, f.Message, e.now()) {
+		e.log.Warn("capture failure reported for a payment with no capture to undo; ignored", "payment", p.ID, "status", p.Status)
+		return nil
+	}
+	if from == payment.StatusSucceeded && p.Status == payment.StatusSucceeded {
+		e.log.Warn("a capture failed after refunds were made from it; an operator must follow it up", "payment", p.ID)
+	}
+	if err := tx.UpdatePayment(ctx, p); err != nil {
+		return err
+	}
+	return e.recordPayment(ctx, tx, actor, payment.EventPaymentCaptureFailed, p, from)
 }

@@ -25,13 +25,17 @@ type Actor struct {
 }
 
 // Event types. Every payment status change appends "payment.<status>"; a capture
-// appends payment.captured; refunds append refund.<state>.
+// appends payment.captured, a capture that failed afterwards
+// payment.capture_failed; refunds append refund.<state>.
 const (
 	EventPaymentCreated  = "payment.created"
 	EventPaymentCaptured = "payment.captured"
-	EventRefundCreated   = "refund.created"
-	EventRefundSucceeded = "refund.succeeded"
-	EventRefundFailed    = "refund.failed"
+	// EventPaymentCaptureFailed: a capture the provider had accepted failed
+	// afterwards; the payment is back to requires_capture (see Payment.CaptureFailed).
+	EventPaymentCaptureFailed = "payment.capture_failed"
+	EventRefundCreated        = "refund.created"
+	EventRefundSucceeded      = "refund.succeeded"
+	EventRefundFailed         = "refund.failed"
 	// Dispute events sit in the disputed payment's history; they do not change it.
 	EventDisputeCreated = "dispute.created"
 	EventDisputeUpdated = "dispute.updated"

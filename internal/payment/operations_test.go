@@ -321,3 +321,54 @@ func TestCheckInvariants(t *testing.T) {
 		})
 	}
 }
+
+// TestCaptureFailed: a capture the provider accepted and then reported failed
+// undoes the capture (nothing was taken), keeps the failure, and leaves the
+// payment capturable again.
+func TestCaptureFailed(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	base := func(status payment.Status, captured, refunded int64) *payment.Payment {
+		return &payment.Payment{ID: "pay_1", Status: status, Amount: 1000, AmountCaptured: captured,
+			AmountRefunded: refunded, Currency: "EUR", CaptureMethod: payment.CaptureManual}
+	}
+	tests := []struct {
+		name                 string
+		p                    *payment.Payment
+		want                 bool
+		status               payment.Status
+		captured, capturable int64
+		failures             int
+	}{
+		{"partial capture undone", base(payment.StatusSucceeded, 600, 0), true, payment.StatusRequiresCapture, 0, 600, 1},
+		{"full capture undone", base(payment.StatusSucceeded, 1000, 0), true, payment.StatusRequiresCapture, 0, 1000, 1},
+		{"news before paymux recorded the capture", base(payment.StatusRequiresCapture, 0, 0), true, payment.StatusRequiresCapture, 0, 0, 1},
+		{"refunds stand: failure noted only", base(payment.StatusSucceeded, 1000, 300), true, payment.StatusSucceeded, 1000, 0, 1},
+		{"canceled: nothing to undo", base(payment.StatusCanceled, 0, 0), false, payment.StatusCanceled, 0, 0, 0},
+		{"failed: nothing to undo", base(payment.StatusFailed, 0, 0), false, payment.StatusFailed, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := tc.p
+			if got := p.CaptureFailed("", "Capture rejected by the scheme.", now); got != tc.want {
+				t.Fatalf("CaptureFailed = %t, want %t", got, tc.want)
+			}
+			if p.Status != tc.status || p.AmountCaptured != tc.captured || p.AmountCapturable != tc.capturable || p.CaptureFailures != tc.failures {
+				t.Fatalf("payment = %s captured %d capturable %d failures %d", p.Status, p.AmountCaptured, p.AmountCapturable, p.CaptureFailures)
+			}
+			if tc.want && (p.FailureCode != "capture_failed" || p.FailureMessage != "Capture rejected by the scheme.") {
+				t.Fatalf("failure = %q %q", p.FailureCode, p.FailureMessage)
+			}
+			if err := p.CheckInvariants(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Captured again afterwards, the failure is cleared.
+	p := base(payment.StatusSucceeded, 1000, 0)
+	p.CaptureFailed("capture_failed", "x", now)
+	if err := p.Capture(0, now); err != nil || p.Status != payment.StatusSucceeded || p.AmountCaptured != 1000 || p.FailureCode != "" {
+		t.Fatalf("capture after a failed one: %v %+v", err, p)
+	}
+}

@@ -110,6 +110,10 @@ type Payment struct {
 	// AttemptPending is set while a provider call for attempt Attempts is under way.
 	// One left set by a crash is resolved by asking the provider (engine sweep).
 	AttemptPending bool `json:"-"`
+	// CaptureFailures counts captures the provider accepted and then reported failed;
+	// with the payment id it makes the next capture's idempotency key, so that a new
+	// capture is not taken by the provider for a retry of the failed one.
+	CaptureFailures int `json:"-"`
 	// Version increases with every stored change; stores refuse a stale update.
 	Version int64 `json:"-"`
 }
@@ -435,8 +439,40 @@ func (p *Payment) Capture(amount int64, now time.Time) error {
 	p.Status = StatusSucceeded
 	p.AmountCaptured = amount
 	p.AmountCapturable = 0
+	p.FailureCode, p.FailureMessage = "", "" // an earlier capture's failure, if any
 	p.UpdatedAt = now.UTC()
 	return nil
+}
+
+// CaptureFailed records that a capture the provider had accepted failed afterwards
+// (the card scheme rejected it): nothing was captured. A succeeded payment goes
+// back to requires_capture with the amount it tried to capture capturable again, so
+// that it can be captured again or cancelled; the failure is kept in failure_code
+// and failure_message until a capture succeeds. A payment still in
+// requires_capture (the news overtook paymux's record of the capture) keeps its
+// status and takes the failure. A payment from which money was already refunded
+// keeps its status and amounts, since its refunds stand as recorded, and only takes
+// the failure, for an operator to follow up. It reports false for any other status.
+func (p *Payment) CaptureFailed(code, message string, now time.Time) bool {
+	if code == "" {
+		code = "capture_failed"
+	}
+	switch {
+	case p.Status == StatusSucceeded && p.AmountRefunded == 0:
+		p.AmountCapturable = p.AmountCaptured
+		if p.AmountCapturable <= 0 {
+			p.AmountCapturable = p.Amount
+		}
+		p.AmountCaptured = 0
+		p.Status = StatusRequiresCapture
+	case p.Status == StatusSucceeded, p.Status == StatusRequiresCapture:
+	default:
+		return false
+	}
+	p.CaptureFailures++
+	p.FailureCode, p.FailureMessage = code, message
+	p.UpdatedAt = now.UTC()
+	return true
 }
 
 // CheckCapturable validates a capture before the provider is asked.

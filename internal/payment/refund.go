@@ -49,9 +49,22 @@ func ValidateRefundReason(r string) error {
 }
 
 // Settle records the provider's final word on the refund and reports whether it
-// changed. A refund that already succeeded or failed stays as it is.
+// changed. A failed refund stays failed, and a succeeded one stays succeeded except
+// for a failure: providers report refunds that the bank or scheme returned after
+// they had succeeded (Adyen's REFUND_FAILED, Stripe's refund.failed).
 func (r *Refund) Settle(state RefundState, providerRef, failureCode, failureMessage string, now time.Time) bool {
-	if r.Status != RefundPending || (state != RefundPending && state != RefundSucceeded && state != RefundFailed) {
+	if state != RefundPending && state != RefundSucceeded && state != RefundFailed {
+		return false
+	}
+	if r.Status == RefundSucceeded && state == RefundFailed {
+		r.Status, r.FailureCode, r.FailureMessage = RefundFailed, failureCode, failureMessage
+		if r.FailureCode == "" {
+			r.FailureCode = "refund_failed"
+		}
+		r.UpdatedAt = now.UTC()
+		return true
+	}
+	if r.Status != RefundPending {
 		return false
 	}
 	if providerRef != "" {

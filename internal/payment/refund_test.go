@@ -48,8 +48,12 @@ func TestRefundSettle(t *testing.T) {
 				t.Errorf("UpdatedAt = %v", r.UpdatedAt)
 			}
 
-			// The provider's word is final: nothing settles it again.
+			// The provider's word is final: nothing settles it again, except that a
+			// succeeded refund may fail later (TestRefundFailsAfterSucceeding).
 			for _, again := range []payment.RefundState{payment.RefundSucceeded, payment.RefundFailed, payment.RefundPending} {
+				if again == payment.RefundFailed && r.Status == payment.RefundSucceeded {
+					continue
+				}
 				before := *r
 				if r.Settle(again, "pr_other", "other", "other", now.Add(time.Hour)) {
 					t.Errorf("second Settle(%s) returned true", again)
@@ -95,5 +99,28 @@ func TestRefundSettleRefusesUnknownStates(t *testing.T) {
 				t.Errorf("Settle(%q) set status %q; want it still pending", s, r.Status)
 			}
 		})
+	}
+}
+
+// TestRefundFailsAfterSucceeding: the bank or scheme can return a refund the provider
+// had completed (Adyen's REFUND_FAILED); the refund then fails, once, and nothing
+// moves it back.
+func TestRefundFailsAfterSucceeding(t *testing.T) {
+	t.Parallel()
+	r := pendingRefund()
+	r.Settle(payment.RefundSucceeded, "pr_1", "", "", t0.Add(time.Hour))
+	later := t0.Add(48 * time.Hour)
+	if !r.Settle(payment.RefundFailed, "", "", "The bank returned it.", later) {
+		t.Fatal("Settle(failed) after success returned false")
+	}
+	if r.Status != payment.RefundFailed || r.FailureCode != "refund_failed" || r.FailureMessage != "The bank returned it." ||
+		r.ProviderReference != "pr_1" || !r.UpdatedAt.Equal(later) {
+		t.Fatalf("after a late failure: %+v", r)
+	}
+	for _, again := range []payment.RefundState{payment.RefundSucceeded, payment.RefundFailed, payment.RefundPending} {
+		before := *r
+		if r.Settle(again, "pr_2", "x", "y", later.Add(time.Hour)) || !reflect.DeepEqual(before, *r) {
+			t.Errorf("Settle(%s) after the late failure changed the refund: %+v", again, *r)
+		}
 	}
 }

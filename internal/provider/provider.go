@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 
 	"github.com/paymux/paymux/internal/payment"
@@ -144,6 +145,16 @@ type WebhookEvent struct {
 	RefundID string
 	Refund   *RefundResult
 	Dispute  *Dispute
+	// CaptureFailure is set when the provider reports that a capture it had
+	// accepted failed afterwards (Adyen's CAPTURE_FAILED): nothing was captured, and
+	// the payment goes back to requires_capture with the failure kept.
+	CaptureFailure *Failure
+}
+
+// Failure is a provider's code and message for something that failed.
+type Failure struct {
+	Code    string
+	Message string
 }
 
 // Dispute news kinds.
@@ -223,6 +234,27 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ReturnRequest is the shopper's return to paymux after a redirect or 3-D Secure,
+// with the parameters the provider appended to the return URL (or posted to it).
+type ReturnRequest struct {
+	StatusRequest
+	// CaptureMethod is the payment's, for providers whose answer does not carry it.
+	CaptureMethod payment.CaptureMethod
+	// Params are the return's query parameters, or its form fields when the
+	// provider sent the shopper back with a POST.
+	Params url.Values
+}
+
+// RedirectCompleter is implemented by connectors whose provider needs what the
+// shopper brought back from a redirect to finish the payment (Adyen's
+// redirectResult goes to /payments/details). The engine calls it on the shopper's
+// return instead of Status; connectors without it are asked for Status, which
+// finishes what their provider needs finishing (PayPal captures or authorises an
+// approved order there). Without return parameters it answers as Status does.
+type RedirectCompleter interface {
+	CompleteRedirect(ctx context.Context, r ReturnRequest) (payment.Outcome, error)
+}
+
 // Verifier is implemented by connectors that can check their connection's
 // credentials against the provider without moving money (e.g. by reading the
 // account). Verify returns nil when the provider accepts them, a *Error that is
@@ -251,6 +283,13 @@ type Registration struct {
 	// checked to be an http(s) URL. The error's message is shown to the merchant, so
 	// it names keys and says what is wrong, and never includes a credential's value.
 	ValidateCredentials func(livemode bool, creds map[string]string, baseURL string) error
+	// MethodOf, when set, tells offline which payment method type a payment_method
+	// value is (a sandbox test method, Adyen's paymentMethod JSON, "paypal"), so that
+	// a confirm with a method the connection does not offer is refused before
+	// anything is sent. ok false means it cannot tell (an opaque token); the confirm
+	// then needs payment_method_type when the connection offers only some of the
+	// provider's methods.
+	MethodOf func(paymentMethod string) (m Method, ok bool)
 }
 
 // Registry is the explicit list of providers this binary offers. It is built once in

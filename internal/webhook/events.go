@@ -24,6 +24,7 @@ var EventTypes = []string{
 	payment.PaymentEventType(payment.StatusCanceled),
 	payment.PaymentEventType(payment.StatusExpired),
 	payment.EventPaymentCaptured,
+	payment.EventPaymentCaptureFailed,
 	payment.EventRefundCreated,
 	payment.EventRefundSucceeded,
 	payment.EventRefundFailed,

@@ -89,7 +89,7 @@ func Registration(opts Options) provider.Registration {
 	opts = opts.withDefaults()
 	return provider.Registration{
 		Name: Name, DisplayName: "Adyen", Capabilities: Capabilities,
-		ValidateCredentials: ValidateCredentials, WebhookAck: NotificationResponse,
+		ValidateCredentials: ValidateCredentials, WebhookAck: NotificationResponse, MethodOf: MethodOf,
 		New: func(conn provider.Connection) (provider.Connector, error) {
 			return newConnector(conn, opts)
 		},
@@ -113,6 +113,7 @@ type connector struct {
 }
 
 var (
-	_ provider.Connector = (*connector)(nil)
-	_ provider.Verifier  = (*connector)(nil)
+	_ provider.Connector         = (*connector)(nil)
+	_ provider.Verifier          = (*connector)(nil)
+	_ provider.RedirectCompleter = (*connector)(nil)
 )

@@ -3,22 +3,14 @@ package adyen
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptrace"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
 )
 
@@ -32,33 +24,24 @@ const maxIdempotencyKey = 64
 // header, an Idempotency-Key on every POST, and retries with that same key after
 // failures Adyen documents as safe to retry.
 type client struct {
-	base string
-	key  string
-	opts Options
-	log  *slog.Logger
+	base  string
+	key   string
+	opts  Options
+	retry provider.RetryPolicy
+	log   *slog.Logger
 }
 
 func newClient(cfg config, opts Options) *client {
 	return &client{base: cfg.baseURL, key: cfg.apiKey, opts: opts,
-		log: opts.Logger.With("provider", Name, "connection", cfg.connectionID)}
+		retry: provider.RetryPolicy{MaxRetries: opts.MaxRetries, Backoff: opts.RetryBackoff, MaxWait: opts.MaxRetryWait, Now: opts.Now},
+		log:   opts.Logger.With("provider", Name, "connection", cfg.connectionID)}
 }
 
 // idempotencyKey derives the key sent to Adyen from paymux's key for the operation.
 // Adyen keeps keys for at least 31 days per company account and takes at most 64
 // characters, so a longer one is replaced by a hash of paymux's key.
 func idempotencyKey(op, key string) string {
-	if key == "" {
-		// The engine always passes one; without it, a random key still makes this
-		// call's own retries safe.
-		key = payment.RandomString(24)
-	}
-	k := "paymux-" + op + "-" + key
-	if len(k) > maxIdempotencyKey {
-		sum := sha256.Sum256([]byte(key))
-		k = "paymux-" + op + "-" + hex.EncodeToString(sum[:])
-		k = k[:maxIdempotencyKey]
-	}
-	return k
+	return provider.IdempotencyKey(op, key, maxIdempotencyKey)
 }
 
 // serviceError is the body of an Adyen error answer.
@@ -188,20 +171,13 @@ func (c *client) post(ctx context.Context, path string, body any, idemKey string
 		}
 		ambiguous = ambiguous || ce.inconclusive()
 		ce.ambiguous = ambiguous
-		if wait < 0 || attempt >= c.opts.MaxRetries || ctx.Err() != nil || wait > c.opts.MaxRetryWait {
-			return ce
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		if !c.retry.Allowed(ctx, attempt, wait) {
 			return ce
 		}
 		c.log.Warn("adyen call failed; retrying with the same idempotency key",
 			"path", path, "status", ce.status, "attempt", attempt+1, "wait", wait, "err", ce.code())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !provider.Sleep(ctx, wait) {
 			return ce
-		case <-t.C:
 		}
 	}
 }
@@ -209,14 +185,6 @@ func (c *client) post(ctx context.Context, path string, body any, idemKey string
 // attempt sends the request once. It returns nil on success; otherwise the failure
 // and how long to wait before a retry (negative: do not retry).
 func (c *client) attempt(ctx context.Context, path string, body []byte, idemKey string, n int, out any) (*callError, time.Duration) {
-	var sent atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				sent.Store(true)
-			}
-		},
-	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return &callError{path: path, err: err}, -1
@@ -226,90 +194,39 @@ func (c *client) attempt(ctx context.Context, path string, body []byte, idemKey 
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "paymux-adyen/1")
 	req.Header.Set("Idempotency-Key", idemKey)
-	start := time.Now()
-	resp, err := c.opts.HTTPClient.Do(req)
-	if err != nil {
-		c.log.Debug("adyen request", "path", path, "attempt", n+1, "duration", time.Since(start), "err", "network")
+	x := provider.Send(c.opts.HTTPClient, req, maxBody)
+	if x.Err != nil {
+		c.log.Debug("adyen request", "path", path, "attempt", n+1, "duration", x.Duration, "err", "network")
 		// Before sending nothing happened; after sending the same key makes a retry
 		// safe: Adyen answers with the first attempt's result.
-		return &callError{path: path, sent: sent.Load(), err: scrub(err, c.key)}, c.backoff(n)
+		return &callError{path: path, sent: x.Sent, err: provider.Scrub(x.Err, c.key)}, c.retry.Delay(n)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	c.log.Debug("adyen request", "path", path, "status", resp.StatusCode, "attempt", n+1, "duration", time.Since(start))
-	if err != nil {
-		// The answer was lost on the way: as good as a reset after sending.
-		return &callError{path: path, sent: true, err: scrub(err, c.key)}, c.backoff(n)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	c.log.Debug("adyen request", "path", path, "status", x.Status, "attempt", n+1, "duration", x.Duration)
+	raw := x.Body
+	if x.Status >= 200 && x.Status < 300 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return &callError{path: path, status: resp.StatusCode, sent: true,
+			return &callError{path: path, status: x.Status, sent: true,
 				err: fmt.Errorf("decode Adyen's answer: %w", err)}, -1
 		}
 		return nil, 0
 	}
-	ce := &callError{path: path, status: resp.StatusCode, sent: true,
-		transient: strings.EqualFold(strings.TrimSpace(resp.Header.Get("Transient-Error")), "true")}
+	ce := &callError{path: path, status: x.Status, sent: true,
+		transient: strings.EqualFold(strings.TrimSpace(x.Header.Get("Transient-Error")), "true")}
 	var se serviceError
 	if json.Unmarshal(raw, &se) == nil && (se.ErrorCode != "" || se.Message != "") {
 		ce.se = &se
-		c.log.Debug("adyen error", "path", path, "status", resp.StatusCode, "error_code", se.ErrorCode, "psp_reference", se.PSPReference)
+		c.log.Debug("adyen error", "path", path, "status", x.Status, "error_code", se.ErrorCode, "psp_reference", se.PSPReference)
 	} else {
 		ce.err = fmt.Errorf("unreadable error body (%d bytes)", len(raw))
 	}
-	return ce, c.retryWait(resp, ce, n)
+	return ce, c.retryWait(x.Header, ce, n)
 }
 
 // retryWait decides whether an error answer may be retried: 429, 5xx and answers
 // Adyen marks Transient-Error: true; nothing else.
-func (c *client) retryWait(resp *http.Response, ce *callError, n int) time.Duration {
+func (c *client) retryWait(h http.Header, ce *callError, n int) time.Duration {
 	if !ce.transient && ce.status != http.StatusTooManyRequests && ce.status < 500 {
 		return -1
 	}
-	if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.opts.Now()); ok {
-		return d
-	}
-	return c.backoff(n)
+	return c.retry.Wait(h, n)
 }
-
-// backoff is the n-th retry's delay: RetryBackoff doubled per retry, with jitter of
-// up to a quarter, and at most MaxRetryWait.
-func (c *client) backoff(n int) time.Duration {
-	d := c.opts.RetryBackoff << min(n, 16)
-	d += time.Duration(rand.Int64N(int64(d)/4 + 1))
-	return min(d, c.opts.MaxRetryWait)
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// scrub removes the API key from an error's text. net/http does not put headers in
-// errors, but a proxy or transport wrapper might; keys must never reach logs.
-func scrub(err error, key string) error {
-	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	return &scrubbed{msg: strings.ReplaceAll(err.Error(), key, "[redacted]"), err: err}
-}
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (s *scrubbed) Error() string { return s.msg }
-
-// Unwrap keeps errors.Is(err, context.DeadlineExceeded) and the like working.
-func (s *scrubbed) Unwrap() error { return s.err }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/adyen/adyenfake"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
 // Faults: how failures on the way to and from Adyen are retried and classified.
@@ -39,24 +41,6 @@ func status(code int, header map[string]string, body string) func(http.ResponseW
 		w.WriteHeader(code)
 		w.Write([]byte(body))
 	}
-}
-
-// resetConn closes the connection without an answer, after the request was read.
-func resetConn(t *testing.T, w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		t.Error("fake: cannot hijack the connection")
-		return
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		t.Errorf("fake: hijack: %v", err)
-		return
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetLinger(0) // RST, not FIN
-	}
-	conn.Close()
 }
 
 const (
@@ -111,13 +95,13 @@ func TestFaults(t *testing.T) {
 			call: authorize, wantErr: true, code: "api_error", requests: 1},
 		{name: "validation error is permanent and says why", fault: onRequests(status(422, nil, body422), all),
 			call: authorize, wantErr: true, code: "14_030", message: "Return URL is missing. (Adyen pspReference 8816118280275544)", requests: 1},
-		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: authorize, wantErr: true, uncertain: true, temporary: true, code: "network_error", requests: 3},
-		{name: "connection reset on a refund is uncertain too", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset on a refund is uncertain too", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: refund, wantErr: true, uncertain: true, temporary: true, code: "network_error", requests: 3},
 		{name: "reset, then 704 while Adyen still works on it, is uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(422, transient, body704)(w, r)
 			}
@@ -125,7 +109,7 @@ func TestFaults(t *testing.T) {
 		}, call: authorize, wantErr: true, uncertain: true, temporary: true, code: "704", requests: 3},
 		{name: "reset, then a conclusive 422, is not uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(422, nil, body422)(w, r)
 			}
@@ -142,18 +126,18 @@ func TestFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeAdyen(t)
-			f.setFault(tc.fault)
+			f := adyenfake.New(t, testMerchant, testHMACKey)
+			f.SetFault(tc.fault)
 			if tc.resetAfterRun {
-				f.setAfterExecute(func(n int, w http.ResponseWriter) bool {
+				f.SetAfterExecute(func(n int, w http.ResponseWriter) bool {
 					if n == 1 {
-						resetConn(t, w)
+						fakepsp.ResetConn(w)
 						return true
 					}
 					return false
 				})
 			}
-			c := connect(t, f.srv.URL, f.key, testOptions())
+			c := connect(t, f.URL, f.Key, testOptions())
 			ctx := context.Background()
 			if tc.timeout > 0 {
 				var cancel context.CancelFunc
@@ -161,7 +145,7 @@ func TestFaults(t *testing.T) {
 				defer cancel()
 			}
 			err := tc.call(ctx, c)
-			reqs := f.requestsTo("")
+			reqs := f.Requests("")
 			if len(reqs) != tc.requests {
 				t.Errorf("%d requests, want %d", len(reqs), tc.requests)
 			}
@@ -179,7 +163,7 @@ func TestFaults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("err = %v", err)
 				}
-				if n := f.paymentCount(); n != 1 {
+				if n := f.PaymentCount(); n != 1 {
 					t.Errorf("Adyen holds %d payments, want 1", n)
 				}
 				return
@@ -213,22 +197,22 @@ func TestConnectionRefusedIsNotUncertain(t *testing.T) {
 
 func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	t.Parallel()
-	f := newFakeAdyen(t)
+	f := adyenfake.New(t, testMerchant, testHMACKey)
 	var logs logBuffer
 	opts := testOptions()
 	opts.Logger = debugLogger(&logs)
-	c := connect(t, f.srv.URL, f.key, opts)
+	c := connect(t, f.URL, f.Key, opts)
 	ctx := context.Background()
 	if _, err := c.Authorize(ctx, authReq("log", dropInPM, 1000, payment.CaptureAutomatic)); err != nil {
 		t.Fatal(err)
 	}
-	f.setFault(onRequests(status(500, nil, body500), 0))
+	f.SetFault(onRequests(status(500, nil, body500), 0))
 	_, err := c.Authorize(ctx, authReq("log2", visa, 1000, payment.CaptureAutomatic))
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	f.setFault(nil)
-	bad := connect(t, f.srv.URL, "AQEwrongSecretValue0123456789", opts)
+	f.SetFault(nil)
+	bad := connect(t, f.URL, "AQEwrongSecretValue0123456789", opts)
 	_, err401 := bad.Refund(ctx, provider.RefundRequest{RefundID: "re_x", ProviderReference: "ABC", Amount: 1, Currency: "EUR"})
 	if pe := asProviderError(t, err401); pe.Temporary || pe.Uncertain || pe.Code != "000" {
 		t.Errorf("401 error = %+v", pe)
@@ -237,7 +221,7 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	if !strings.Contains(out, "adyen request") {
 		t.Fatalf("no request log lines: %s", out)
 	}
-	for _, secret := range []string{f.key, "AQEwrongSecretValue0123456789", testHMACKey, "test_4111111111111111", "encryptedCardNumber", "shopper@example.test"} {
+	for _, secret := range []string{f.Key, "AQEwrongSecretValue0123456789", testHMACKey, "test_4111111111111111", "encryptedCardNumber", "shopper@example.test"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q:\n%s", secret, out)
 		}
@@ -275,24 +259,5 @@ func TestIdempotencyKeyDerivation(t *testing.T) {
 	}
 	if a, b := idempotencyKey("verify", ""), idempotencyKey("verify", ""); a == b {
 		t.Errorf("keys without paymux's key repeat: %q", a)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"2", 2 * time.Second, true}, {"0", 0, true}, {"-1", 0, false}, {"soon", 0, false},
-		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-	}
-	for _, tc := range tests {
-		if got, ok := retryAfter(tc.in, now); got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %s, %t; want %s, %t", tc.in, got, ok, tc.want, tc.ok)
-		}
 	}
 }

@@ -184,18 +184,18 @@ func TestContractPrism(t *testing.T) {
 			return nil
 		}},
 		{"redirect return with redirectResult", "", func(t *testing.T, c *connector) error {
-			o, err := c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, url.Values{"redirectResult": {"X6XtfGC3!Y..."}})
+			o, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, url.Values{"redirectResult": {"X6XtfGC3!Y..."}}))
 			if err == nil && (o.Status != payment.StatusSucceeded || o.ProviderReference != sr.ProviderReference) {
 				t.Errorf("details example mapped to %+v", o)
 			}
 			return err
 		}},
 		{"redirect return with payload", "", func(t *testing.T, c *connector) error {
-			_, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"payload": {"Ab02b4c0!BQAB"}})
+			_, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"payload": {"Ab02b4c0!BQAB"}}))
 			return err
 		}},
 		{"3-D Secure 1 return with MD and PaRes", "", func(t *testing.T, c *connector) error {
-			_, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"MD": {"Ab02b4c0"}, "PaRes": {"eNrNV0mT"}})
+			_, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"MD": {"Ab02b4c0"}, "PaRes": {"eNrNV0mT"}}))
 			return err
 		}},
 		{"partial capture", "", func(t *testing.T, c *connector) error {

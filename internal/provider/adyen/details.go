@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"sort"
 
 	"github.com/paymux/paymux/internal/payment"
@@ -31,20 +30,17 @@ func (c *connector) Status(_ context.Context, r provider.StatusRequest) (payment
 }
 
 // CompleteRedirect finishes a redirect (3-D Secure or a redirect payment method)
-// when the shopper comes back to paymux's return URL: it sends the return's
-// redirectResult (or payload, or MD and PaRes) to POST /payments/details and maps
-// the answer as Authorize does. params are the query parameters of the return (or
-// its form fields for a POST return); capture is the payment's capture method,
-// which Adyen's answer does not carry. Without any of those parameters it answers
-// as Status does. An answer about another payment than r's (a shopper pasting
-// someone else's redirectResult) is refused with a provider error; an answer that
-// cannot be tied to r's payment id or pspReference is taken as processing, for the
-// notification to settle.
-//
-// The engine calls it through an interface of its own, e.g.
-//
-//	interface{ CompleteRedirect(context.Context, provider.StatusRequest, payment.CaptureMethod, url.Values) (payment.Outcome, error) }
-func (c *connector) CompleteRedirect(ctx context.Context, r provider.StatusRequest, capture payment.CaptureMethod, params url.Values) (payment.Outcome, error) {
+// when the shopper comes back to paymux's return URL (provider.RedirectCompleter):
+// it sends the return's redirectResult (or payload, or MD and PaRes) to POST
+// /payments/details and maps the answer as Authorize does. r.Params are the query
+// parameters of the return (or its form fields for a POST return); r.CaptureMethod
+// is the payment's, which Adyen's answer does not carry. Without any of those
+// parameters it answers as Status does. An answer about another payment than r's
+// (a shopper pasting someone else's redirectResult) is refused with a provider
+// error; an answer that cannot be tied to r's payment id or pspReference is taken as
+// processing, for the notification to settle.
+func (c *connector) CompleteRedirect(ctx context.Context, rr provider.ReturnRequest) (payment.Outcome, error) {
+	r, capture, params := rr.StatusRequest, rr.CaptureMethod, rr.Params
 	details := map[string]string{}
 	for _, k := range detailKeys {
 		v := params.Get(k)

@@ -107,9 +107,12 @@
 //     no money is lost); false → failed with the refusal's failure code.
 //     PaymentID is the merchantReference (paymux's payment id).
 //   - CAPTURE: succeeded with the captured amount. CAPTURE_FAILED (or CAPTURE with
-//     success false): failed with code capture_failed. paymux reported the capture
-//     as succeeded when Adyen received it and succeeded is final, so the engine
-//     logs this without changing the payment: an operator must follow it up.
+//     success false): a capture failure (provider.WebhookEvent.CaptureFailure, code
+//     capture_failed with Adyen's reason): paymux reported the capture as
+//     succeeded when Adyen received it, and now puts the payment back to
+//     requires_capture with nothing captured and the failure kept, so it can be
+//     captured again (with a new idempotency key) or cancelled; a re-capture by
+//     Adyen arrives as CAPTURE and moves it to succeeded.
 //   - CANCELLATION: canceled (success false is acknowledged).
 //   - REFUND: the refund succeeded (true) or was refused (false, refund_refused);
 //     REFUND_FAILED: failed later (refund_failed). RefundID is the

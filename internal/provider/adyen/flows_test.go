@@ -12,6 +12,8 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/adyen/adyenfake"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
 const (
@@ -34,10 +36,10 @@ func authReq(key, pm string, amount int64, capture payment.CaptureMethod) provid
 
 // deliver feeds the fake's pending notifications to the connector, as Adyen would
 // post them to the webhook endpoint, and returns the events.
-func deliver(t *testing.T, f *fakeAdyen, c *connector) []provider.WebhookEvent {
+func deliver(t *testing.T, f *adyenfake.Server, c *connector) []provider.WebhookEvent {
 	t.Helper()
 	var out []provider.WebhookEvent
-	for _, body := range f.takeNotifications() {
+	for _, body := range f.TakeNotifications() {
 		evs, err := c.ParseWebhook(context.Background(), provider.WebhookRequest{Header: http.Header{"Content-Type": {"application/json"}}, Body: body})
 		if err != nil {
 			t.Fatalf("ParseWebhook(%s): %v", body, err)
@@ -62,9 +64,9 @@ func TestFlows(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		run  func(t *testing.T, f *fakeAdyen, c *connector)
+		run  func(t *testing.T, f *adyenfake.Server, c *connector)
 	}{
-		{"automatic capture succeeds and sends what Adyen expects", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"automatic capture succeeds and sends what Adyen expects", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("auto", dropInPM, 1050, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -74,7 +76,7 @@ func TestFlows(t *testing.T) {
 			if o != want || !strings.HasPrefix(o.ProviderReference, "FAKE") {
 				t.Fatalf("outcome = %+v, want %+v", o, want)
 			}
-			reqs := f.requestsTo("/payments")
+			reqs := f.Requests("/payments")
 			if len(reqs) != 1 {
 				t.Fatalf("%d /payments requests, want 1", len(reqs))
 			}
@@ -84,7 +86,7 @@ func TestFlows(t *testing.T) {
 				"shopperInteraction": "Ecommerce", "shopperEmail": "shopper@example.test", "merchantOrderReference": "order-auto",
 				"captureDelayHours": "0", "additionalData": "", "metadata.paymux_capture": "automatic",
 				"metadata.paymux_attempt": "pay_auto-authorize-1", "authenticationData.threeDSRequestData.nativeThreeDS": "disabled"} {
-				if got := r.str(k); got != v {
+				if got := r.Str(k); got != v {
 					t.Errorf("body %s = %q, want %q", k, got, v)
 				}
 			}
@@ -92,7 +94,7 @@ func TestFlows(t *testing.T) {
 				t.Errorf("Drop-in's paymentMethod was not passed through as it is: %s", r.Raw)
 			}
 			for h, v := range map[string]string{"Idempotency-Key": "paymux-authorize-pay_auto-authorize-1",
-				"X-API-Key": f.key, "Content-Type": "application/json"} {
+				"X-API-Key": f.Key, "Content-Type": "application/json"} {
 				if got := r.Header.Get(h); got != v {
 					t.Errorf("header %s = %q, want %q", h, got, v)
 				}
@@ -104,13 +106,13 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("notification event = %+v / %+v", ev, ev.Payment)
 			}
 		}},
-		{"manual capture, then a partial capture confirmed by notification", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"manual capture, then a partial capture confirmed by notification", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("man", mc, 1000, payment.CaptureManual))
 			if err != nil || o.Status != payment.StatusRequiresCapture || o.CardBrand != "mastercard" || o.CardLast4 != "4444" {
 				t.Fatalf("Authorize = %+v, %v", o, err)
 			}
-			r := f.requestsTo("/payments")[0]
-			if r.str("additionalData.manualCapture") != "true" || r.str("captureDelayHours") != "" || r.str("metadata.paymux_capture") != "manual" {
+			r := f.Requests("/payments")[0]
+			if r.Str("additionalData.manualCapture") != "true" || r.Str("captureDelayHours") != "" || r.Str("metadata.paymux_capture") != "manual" {
 				t.Errorf("manual capture not requested: %v", r.Body)
 			}
 			if ev := one(t, deliver(t, f, c)); ev.Payment.Status != payment.StatusRequiresCapture {
@@ -123,16 +125,16 @@ func TestFlows(t *testing.T) {
 			if err != nil || cp != want {
 				t.Fatalf("Capture = %+v, %v; want %+v", cp, err, want)
 			}
-			sent := f.requestsTo("/payments/" + o.ProviderReference + "/captures")[0]
+			sent := f.Requests("/payments/" + o.ProviderReference + "/captures")[0]
 			for k, v := range map[string]string{"amount.value": "600", "amount.currency": "EUR", "merchantAccount": testMerchant, "reference": "pay_man"} {
-				if got := sent.str(k); got != v {
+				if got := sent.Str(k); got != v {
 					t.Errorf("capture body %s = %q, want %q", k, got, v)
 				}
 			}
 			if got := sent.Header.Get("Idempotency-Key"); got != "paymux-capture-pay_man-capture" {
 				t.Errorf("Idempotency-Key = %q", got)
 			}
-			if p := f.payment(o.ProviderReference); p.Captured != 600 {
+			if p := f.Payment(o.ProviderReference); p.Captured != 600 {
 				t.Errorf("Adyen captured %d, want 600", p.Captured)
 			}
 			ev := one(t, deliver(t, f, c))
@@ -142,7 +144,7 @@ func TestFlows(t *testing.T) {
 			}
 			// A retry with the same key is answered from Adyen's idempotency store.
 			again, err := c.Capture(ctx, capReq)
-			if err != nil || again != cp || f.payment(o.ProviderReference).Captured != 600 {
+			if err != nil || again != cp || f.Payment(o.ProviderReference).Captured != 600 {
 				t.Fatalf("Capture retry = %+v, %v", again, err)
 			}
 			// Capturing more than is left: Adyen receives it, then CAPTURE_FAILED.
@@ -151,11 +153,11 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("second Capture: %v", err)
 			}
 			ev = one(t, deliver(t, f, c))
-			if ev.Payment == nil || ev.Payment.Status != payment.StatusFailed || ev.Payment.FailureCode != "capture_failed" || ev.ProviderReference != o.ProviderReference {
-				t.Fatalf("CAPTURE_FAILED event = %+v / %+v", ev, ev.Payment)
+			if ev.Payment != nil || ev.CaptureFailure == nil || ev.CaptureFailure.Code != "capture_failed" || ev.ProviderReference != o.ProviderReference {
+				t.Fatalf("CAPTURE_FAILED event = %+v / %+v", ev, ev.CaptureFailure)
 			}
 		}},
-		{"refusals carry Adyen's reason as a failure code", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"refusals carry Adyen's reason as a failure code", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			for _, tc := range []struct{ holder, code, msg string }{
 				{"NOT_ENOUGH_BALANCE", "insufficient_funds", "Adyen refused the payment: Not enough balance."},
 				{"DECLINED", "card_declined", "Adyen refused the payment: Refused."},
@@ -170,7 +172,7 @@ func TestFlows(t *testing.T) {
 					o.ProviderReference == "" || o.CardBrand != "visa" || o.CardLast4 != "1111" {
 					t.Errorf("%s: outcome = %+v", tc.holder, o)
 				}
-				if got := f.requestsTo("/payments"); got[len(got)-1].str("paymentMethod.holderName") != tc.holder {
+				if got := f.Requests("/payments"); got[len(got)-1].Str("paymentMethod.holderName") != tc.holder {
 					t.Errorf("%s: holder name not sent", tc.holder)
 				}
 				ev := one(t, deliver(t, f, c))
@@ -184,13 +186,13 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("resultCode Error = %+v", pe)
 			}
 		}},
-		{"3-D Secure redirect, then /payments/details authorises", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"3-D Secure redirect, then /payments/details authorises", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			r := authReq("3ds", threeDS, 2000, payment.CaptureAutomatic)
 			o, err := c.Authorize(ctx, r)
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
 			}
-			if o.Status != payment.StatusRequiresAction || o.RedirectURL != f.srv.URL+"/threeDS/redirect?psp="+o.ProviderReference || o.ProviderReference == "" {
+			if o.Status != payment.StatusRequiresAction || o.RedirectURL != f.URL+"/threeDS/redirect?psp="+o.ProviderReference || o.ProviderReference == "" {
 				t.Fatalf("outcome = %+v", o)
 			}
 			sr := provider.StatusRequest{PaymentID: "pay_3ds", ProviderReference: o.ProviderReference, IdempotencyKey: r.IdempotencyKey}
@@ -199,27 +201,27 @@ func TestFlows(t *testing.T) {
 			if err != nil || s != (payment.Outcome{Status: payment.StatusProcessing, ProviderReference: o.ProviderReference}) {
 				t.Fatalf("Status = %+v, %v", s, err)
 			}
-			s, err = c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, url.Values{"unrelated": {"x"}})
+			s, err = c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, url.Values{"unrelated": {"x"}}))
 			if err != nil || s.Status != payment.StatusProcessing {
 				t.Fatalf("CompleteRedirect without redirectResult = %+v, %v", s, err)
 			}
-			if n := len(f.requestsTo("/payments/details")); n != 0 {
+			if n := len(f.Requests("/payments/details")); n != 0 {
 				t.Fatalf("%d details requests without a redirectResult", n)
 			}
-			rr := f.completeChallenge(o.ProviderReference, true)
+			rr := f.CompleteChallenge(o.ProviderReference, true)
 			params := url.Values{"redirectResult": {rr}}
-			s, err = c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, params)
+			s, err = c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, params))
 			want := payment.Outcome{Status: payment.StatusSucceeded, ProviderReference: o.ProviderReference,
 				PaymentMethodType: "card", CardBrand: "visa", CardLast4: "0000"}
 			if err != nil || s != want {
 				t.Fatalf("CompleteRedirect = %+v, %v; want %+v", s, err, want)
 			}
-			d := f.requestsTo("/payments/details")[0]
-			if d.str("details.redirectResult") != rr || !strings.HasPrefix(d.Header.Get("Idempotency-Key"), "paymux-details-") {
+			d := f.Requests("/payments/details")[0]
+			if d.Str("details.redirectResult") != rr || !strings.HasPrefix(d.Header.Get("Idempotency-Key"), "paymux-details-") {
 				t.Errorf("details request = %v %v", d.Body, d.Header)
 			}
 			// The shopper reloads the return page: the same answer, from the key.
-			again, err := c.CompleteRedirect(ctx, sr, payment.CaptureAutomatic, params)
+			again, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureAutomatic, params))
 			if err != nil || again != s {
 				t.Fatalf("second CompleteRedirect = %+v, %v", again, err)
 			}
@@ -227,29 +229,29 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("notification = %+v", ev.Payment)
 			}
 		}},
-		{"3-D Secure failed, and a return about another payment", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"3-D Secure failed, and a return about another payment", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("3dsno", threeDS, 2000, payment.CaptureManual))
 			other, _ := c.Authorize(ctx, authReq("3dsother", threeDS, 50, payment.CaptureManual))
 			sr := provider.StatusRequest{PaymentID: "pay_3dsno", ProviderReference: o.ProviderReference}
 			// A shopper pasting another payment's redirectResult gets nothing.
-			_, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(other.ProviderReference, true)}})
+			_, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.CompleteChallenge(other.ProviderReference, true)}}))
 			if pe := asProviderError(t, err); pe.Code != "redirect_mismatch" {
 				t.Fatalf("mismatched return = %+v", pe)
 			}
-			s, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, false)}})
+			s, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.CompleteChallenge(o.ProviderReference, false)}}))
 			if err != nil || s.Status != payment.StatusFailed || s.FailureCode != "authentication_failed" {
 				t.Fatalf("failed challenge = %+v, %v", s, err)
 			}
 		}},
-		{"manual capture after 3-D Secure is requires_capture", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"manual capture after 3-D Secure is requires_capture", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("3dsman", threeDS, 700, payment.CaptureManual))
 			sr := provider.StatusRequest{PaymentID: "pay_3dsman", ProviderReference: o.ProviderReference}
-			s, err := c.CompleteRedirect(ctx, sr, payment.CaptureManual, url.Values{"redirectResult": {f.completeChallenge(o.ProviderReference, true)}})
+			s, err := c.CompleteRedirect(ctx, ret(sr, payment.CaptureManual, url.Values{"redirectResult": {f.CompleteChallenge(o.ProviderReference, true)}}))
 			if err != nil || s.Status != payment.StatusRequiresCapture {
 				t.Fatalf("CompleteRedirect = %+v, %v", s, err)
 			}
 		}},
-		{"native 3-D Secure is never asked for", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"native 3-D Secure is never asked for", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			// The fake answers threeDS2 actions unless nativeThreeDS is disabled: the
 			// redirect URL proves the connector disables it.
 			o, err := c.Authorize(ctx, authReq("nat", threeDS, 100, payment.CaptureAutomatic))
@@ -257,12 +259,12 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("Authorize = %+v, %v", o, err)
 			}
 		}},
-		{"redirect payment method and asynchronous method", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"redirect payment method and asynchronous method", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("ideal", "ideal", 1500, payment.CaptureAutomatic))
-			if err != nil || o.Status != payment.StatusRequiresAction || !strings.HasPrefix(o.RedirectURL, f.srv.URL+"/bank") {
+			if err != nil || o.Status != payment.StatusRequiresAction || !strings.HasPrefix(o.RedirectURL, f.URL+"/bank") {
 				t.Fatalf("ideal = %+v, %v", o, err)
 			}
-			if got := f.requestsTo("/payments")[0].str("paymentMethod"); got != `{"type":"ideal"}` {
+			if got := f.Requests("/payments")[0].Str("paymentMethod"); got != `{"type":"ideal"}` {
 				t.Errorf("paymentMethod = %s", got)
 			}
 			o, err = c.Authorize(ctx, authReq("sepa", `{"type":"sepadirectdebit","sepa.ownerName":"A Shopper","sepa.ibanNumber":"NL13TEST0123456789"}`, 1500, payment.CaptureAutomatic))
@@ -270,41 +272,41 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("sepa = %+v, %v", o, err)
 			}
 		}},
-		{"Drop-in's whole state.data gives paymentMethod and browserInfo", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"Drop-in's whole state.data gives paymentMethod and browserInfo", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("state", dropIn, 1200, payment.CaptureAutomatic))
 			if err != nil || o.Status != payment.StatusSucceeded {
 				t.Fatalf("Authorize = %+v, %v", o, err)
 			}
-			raw := f.requestsTo("/payments")[0].Raw
+			raw := f.Requests("/payments")[0].Raw
 			if !bytes.Contains(raw, []byte(`"paymentMethod":`+dropInPM)) || !bytes.Contains(raw, []byte(`"browserInfo":`+browser)) ||
 				bytes.Contains(raw, []byte("clientStateDataIndicator")) {
 				t.Fatalf("request = %s", raw)
 			}
 		}},
-		{"wallet tokens pass through", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"wallet tokens pass through", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			for _, tc := range []struct{ pm, typ string }{{applePay, "apple_pay"}, {googlePay, "google_pay"}} {
 				o, err := c.Authorize(ctx, authReq("w"+tc.typ, tc.pm, 990, payment.CaptureAutomatic))
 				if err != nil || o.Status != payment.StatusSucceeded || o.PaymentMethodType != tc.typ || o.CardBrand != "mastercard" || o.CardLast4 != "0005" {
 					t.Fatalf("%s = %+v, %v", tc.typ, o, err)
 				}
-				reqs := f.requestsTo("/payments")
+				reqs := f.Requests("/payments")
 				if got := reqs[len(reqs)-1].Raw; !bytes.Contains(got, []byte(`"paymentMethod":`+tc.pm)) {
 					t.Errorf("paymentMethod not passed through: %s", got)
 				}
 			}
 		}},
-		{"cancel an authorisation; a captured one cannot be", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"cancel an authorisation; a captured one cannot be", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("void", visa, 1000, payment.CaptureManual))
-			f.takeNotifications()
+			f.TakeNotifications()
 			v, err := c.Void(ctx, provider.VoidRequest{PaymentID: "pay_void", IdempotencyKey: "pay_void-void", ProviderReference: o.ProviderReference})
 			if err != nil || v != (payment.Outcome{Status: payment.StatusCanceled, ProviderReference: o.ProviderReference}) {
 				t.Fatalf("Void = %+v, %v", v, err)
 			}
-			sent := f.requestsTo("/payments/" + o.ProviderReference + "/cancels")[0]
-			if sent.str("merchantAccount") != testMerchant || sent.str("reference") != "pay_void" || sent.Header.Get("Idempotency-Key") != "paymux-void-pay_void-void" {
+			sent := f.Requests("/payments/" + o.ProviderReference + "/cancels")[0]
+			if sent.Str("merchantAccount") != testMerchant || sent.Str("reference") != "pay_void" || sent.Header.Get("Idempotency-Key") != "paymux-void-pay_void-void" {
 				t.Errorf("cancel request = %v", sent.Body)
 			}
-			if f.payment(o.ProviderReference).Status != "cancelled" {
+			if f.Payment(o.ProviderReference).Status != "cancelled" {
 				t.Error("Adyen did not cancel")
 			}
 			ev := one(t, deliver(t, f, c))
@@ -312,7 +314,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("CANCELLATION = %+v", ev)
 			}
 			o2, _ := c.Authorize(ctx, authReq("void2", visa, 1000, payment.CaptureAutomatic))
-			f.takeNotifications()
+			f.TakeNotifications()
 			if _, err := c.Void(ctx, provider.VoidRequest{PaymentID: "pay_void2", IdempotencyKey: "k2", ProviderReference: o2.ProviderReference}); err != nil {
 				t.Fatalf("Void: %v", err)
 			}
@@ -321,19 +323,19 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("failed CANCELLATION = %+v", ev)
 			}
 		}},
-		{"partial refund is pending until the REFUND notification", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"partial refund is pending until the REFUND notification", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("rf", visa, 1000, payment.CaptureAutomatic))
-			f.takeNotifications()
+			f.TakeNotifications()
 			rr := provider.RefundRequest{PaymentID: "pay_rf", RefundID: "re_paymux1", IdempotencyKey: "re_paymux1",
 				ProviderReference: o.ProviderReference, Amount: 300, Currency: "EUR", Reason: "requested_by_customer"}
 			res, err := c.Refund(ctx, rr)
 			if err != nil || res.State != payment.RefundPending || !strings.HasPrefix(res.ProviderReference, "FAKE") || res.ProviderReference == o.ProviderReference {
 				t.Fatalf("Refund = %+v, %v", res, err)
 			}
-			sent := f.requestsTo("/payments/" + o.ProviderReference + "/refunds")[0]
+			sent := f.Requests("/payments/" + o.ProviderReference + "/refunds")[0]
 			for k, v := range map[string]string{"amount.value": "300", "amount.currency": "EUR", "reference": "re_paymux1",
 				"merchantAccount": testMerchant, "merchantRefundReason": "CUSTOMER REQUEST"} {
-				if got := sent.str(k); got != v {
+				if got := sent.Str(k); got != v {
 					t.Errorf("refund body %s = %q, want %q", k, got, v)
 				}
 			}
@@ -353,7 +355,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || res.State != payment.RefundPending {
 				t.Fatalf("over-refund = %+v, %v", res, err)
 			}
-			if got := f.requestsTo("/payments/" + o.ProviderReference + "/refunds")[1].str("merchantRefundReason"); got != "" {
+			if got := f.Requests("/payments/" + o.ProviderReference + "/refunds")[1].Str("merchantRefundReason"); got != "" {
 				t.Errorf("merchantRefundReason without a reason = %q", got)
 			}
 			ev = one(t, deliver(t, f, c))
@@ -361,7 +363,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("refused REFUND = %+v / %+v", ev, ev.Refund)
 			}
 		}},
-		{"the same idempotency key returns the same payment", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"the same idempotency key returns the same payment", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			r := authReq("idem", visa, 1000, payment.CaptureAutomatic)
 			a, err := c.Authorize(ctx, r)
 			if err != nil {
@@ -371,10 +373,10 @@ func TestFlows(t *testing.T) {
 			if err != nil || a != b {
 				t.Fatalf("second Authorize = %+v, %v; want %+v", b, err, a)
 			}
-			if n := f.paymentCount(); n != 1 {
+			if n := f.PaymentCount(); n != 1 {
 				t.Fatalf("Adyen holds %d payments, want 1", n)
 			}
-			if n := len(f.takeNotifications()); n != 1 {
+			if n := len(f.TakeNotifications()); n != 1 {
 				t.Fatalf("%d notifications, want 1", n)
 			}
 			// The same key with another body is refused: permanent (paymux never does it).
@@ -384,15 +386,15 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("key reuse error = %+v", pe)
 			}
 		}},
-		{"a refused attempt replays as the same refusal", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"a refused attempt replays as the same refusal", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			r := authReq("refidem", visa+":DECLINED", 1000, payment.CaptureAutomatic)
 			a, err := c.Authorize(ctx, r)
 			b, err2 := c.Authorize(ctx, r)
-			if err != nil || err2 != nil || a != b || a.Status != payment.StatusFailed || f.paymentCount() != 1 {
+			if err != nil || err2 != nil || a != b || a.Status != payment.StatusFailed || f.PaymentCount() != 1 {
 				t.Fatalf("Authorize twice = %+v, %v / %+v, %v", a, err, b, err2)
 			}
 		}},
-		{"Adyen's validation errors are permanent provider errors", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"Adyen's validation errors are permanent provider errors", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			_, err := c.Authorize(ctx, authReq("bad", "scheme:4000000000000002", 1000, payment.CaptureAutomatic))
 			pe := asProviderError(t, err)
 			if pe.Code != "101" || pe.Temporary || pe.Uncertain || pe.Message != "Invalid card number" {
@@ -403,7 +405,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("capture of an unknown payment = %+v", pe)
 			}
 		}},
-		{"bad input is refused before sending", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"bad input is refused before sending", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			for _, pm := range []string{"", "{not json", `{"type":""}`, `{"no_type":1}`, `{"paymentMethod":{"no_type":1}}`, `{"paymentMethod":"scheme"}`,
 				"pm_card_visa!", "scheme:12", "SCHEME"} {
 				_, err := c.Authorize(ctx, authReq("in", pm, 1000, payment.CaptureAutomatic))
@@ -438,11 +440,11 @@ func TestFlows(t *testing.T) {
 			if _, err := c.Refund(ctx, provider.RefundRequest{ProviderReference: "ABC", Currency: "EUR"}); asPaymentError(t, err).Param != "amount" {
 				t.Error("refund without amount accepted")
 			}
-			if n := len(f.requestsTo("")); n != 0 {
+			if n := len(f.Requests("")); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}
 		}},
-		{"amounts in Adyen's units", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"amounts in Adyen's units", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			for _, tc := range []struct {
 				currency string
 				amount   int64
@@ -457,13 +459,13 @@ func TestFlows(t *testing.T) {
 				if o.AmountCaptured != tc.amount {
 					t.Errorf("%s: captured %d, want %d", tc.currency, o.AmountCaptured, tc.amount)
 				}
-				reqs := f.requestsTo("/payments")
-				if got := reqs[len(reqs)-1]; got.str("amount.value") != tc.sent || got.str("amount.currency") != tc.currency {
-					t.Errorf("%s: sent %s %s, want %s", tc.currency, got.str("amount.value"), got.str("amount.currency"), tc.sent)
+				reqs := f.Requests("/payments")
+				if got := reqs[len(reqs)-1]; got.Str("amount.value") != tc.sent || got.Str("amount.currency") != tc.currency {
+					t.Errorf("%s: sent %s %s, want %s", tc.currency, got.Str("amount.value"), got.Str("amount.currency"), tc.sent)
 				}
 			}
 		}},
-		{"Apple Pay merchant validation", func(t *testing.T, f *fakeAdyen, c *connector) {
+		{"Apple Pay merchant validation", func(t *testing.T, f *adyenfake.Server, c *connector) {
 			s, err := c.ApplePaySession(ctx, "Paymux Shop", "Shop.Example.test")
 			if err != nil {
 				t.Fatalf("ApplePaySession: %v", err)
@@ -472,14 +474,14 @@ func TestFlows(t *testing.T) {
 			if json.Unmarshal(s, &session) != nil || session["merchantSessionIdentifier"] != "SSHshop.example.test" {
 				t.Fatalf("session = %s", s)
 			}
-			sent := f.requestsTo("/applePay/sessions")[0]
+			sent := f.Requests("/applePay/sessions")[0]
 			for k, v := range map[string]string{"displayName": "Paymux Shop", "domainName": "shop.example.test", "merchantIdentifier": "merchant.com.adyen.paymux.test"} {
-				if got := sent.str(k); got != v {
+				if got := sent.Str(k); got != v {
 					t.Errorf("body %s = %q, want %q", k, got, v)
 				}
 			}
 			// The package function builds its own connector from the connection.
-			s2, err := ApplePaySession(ctx, provider.Connection{ID: "conn_ap", Credentials: testCreds(f.key), BaseURL: f.srv.URL}, "Paymux Shop", "shop.example.test")
+			s2, err := ApplePaySession(ctx, provider.Connection{ID: "conn_ap", Credentials: testCreds(f.Key), BaseURL: f.URL}, "Paymux Shop", "shop.example.test")
 			if err != nil || !json.Valid(s2) {
 				t.Fatalf("ApplePaySession(conn) = %s, %v", s2, err)
 			}
@@ -488,15 +490,15 @@ func TestFlows(t *testing.T) {
 					t.Errorf("ApplePaySession(%q, %q) accepted", bad[0], bad[1])
 				}
 			}
-			creds := testCreds(f.key)
+			creds := testCreds(f.Key)
 			delete(creds, CredApplePayMerchantID)
-			_, err = ApplePaySession(ctx, provider.Connection{Credentials: creds, BaseURL: f.srv.URL}, "Shop", "shop.example.test")
+			_, err = ApplePaySession(ctx, provider.Connection{Credentials: creds, BaseURL: f.URL}, "Shop", "shop.example.test")
 			if pe := asPaymentError(t, err); pe.Param != "credentials.apple_pay_merchant_id" {
 				t.Fatalf("without merchant id: %+v", pe)
 			}
 		}},
-		{"live mode refuses test cards", func(t *testing.T, f *fakeAdyen, _ *connector) {
-			creds := testCreds(f.key)
+		{"live mode refuses test cards", func(t *testing.T, f *adyenfake.Server, _ *connector) {
+			creds := testCreds(f.Key)
 			creds[CredLiveURLPrefix] = "abc-Paymux"
 			lc, err := newConnector(provider.Connection{ID: "conn_live", Livemode: true, Credentials: creds}, testOptions().withDefaults())
 			if err != nil {
@@ -511,8 +513,8 @@ func TestFlows(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeAdyen(t)
-			tc.run(t, f, connect(t, f.srv.URL, f.key, testOptions()))
+			f := adyenfake.New(t, testMerchant, testHMACKey)
+			tc.run(t, f, connect(t, f.URL, f.Key, testOptions()))
 		})
 	}
 }
@@ -531,7 +533,7 @@ func TestVerify(t *testing.T) {
 		{name: "wrong key", badKey: true, code: "authentication_failed"},
 		{name: "merchant account the key cannot use", merchant: "OtherMerchant", code: "permission_denied"},
 		{name: "credential without the Checkout role", code: "permission_denied", fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
-			writeJSON(w, 403, errBody(403, "010", "Not allowed", "security"))
+			fakepsp.WriteJSON(w, 403, map[string]any{"status": 403, "errorCode": "010", "message": "Not allowed", "errorType": "security"})
 			return true
 		}},
 		{name: "Adyen unavailable", code: "api_error", temporary: true, fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
@@ -542,9 +544,9 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeAdyen(t)
-			f.setFault(tc.fault)
-			key := f.key
+			f := adyenfake.New(t, testMerchant, testHMACKey)
+			f.SetFault(tc.fault)
+			key := f.Key
 			if tc.badKey {
 				key = "AQEwrongKey0123456789revoked"
 			}
@@ -552,7 +554,7 @@ func TestVerify(t *testing.T) {
 			if tc.merchant != "" {
 				creds[CredMerchantAccount] = tc.merchant
 			}
-			c, err := newConnector(provider.Connection{ID: "conn_v", Credentials: creds, BaseURL: f.srv.URL}, testOptions().withDefaults())
+			c, err := newConnector(provider.Connection{ID: "conn_v", Credentials: creds, BaseURL: f.URL}, testOptions().withDefaults())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -561,7 +563,7 @@ func TestVerify(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
-				if r := f.requestsTo("/paymentMethods")[0]; r.str("merchantAccount") != testMerchant || r.Header.Get("Idempotency-Key") == "" {
+				if r := f.Requests("/paymentMethods")[0]; r.Str("merchantAccount") != testMerchant || r.Header.Get("Idempotency-Key") == "" {
 					t.Errorf("request = %v", r.Body)
 				}
 				return

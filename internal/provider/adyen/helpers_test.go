@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -82,4 +83,9 @@ func (l *logBuffer) String() string {
 
 func debugLogger(w *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// ret is the shopper's return for a payment looked up with sr.
+func ret(sr provider.StatusRequest, capture payment.CaptureMethod, params url.Values) provider.ReturnRequest {
+	return provider.ReturnRequest{StatusRequest: sr, CaptureMethod: capture, Params: params}
 }

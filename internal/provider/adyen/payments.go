@@ -335,3 +335,44 @@ func validPSP(s string) bool {
 	}
 	return true
 }
+
+// MethodOf tells the payment method type of a payment_method value from its Adyen
+// type, as paymentMethod builds it: scheme (and the scheme: test cards) is a card,
+// applepay and googlepay (or paywithgoogle) the wallets, and any other Adyen type
+// ("ideal", …) is itself, which paymux then refuses as not among Adyen's declared
+// capabilities.
+func MethodOf(pm string) (provider.Method, bool) {
+	pm = strings.TrimSpace(pm)
+	typ := ""
+	switch {
+	case strings.HasPrefix(pm, TestCardPrefix):
+		typ = "scheme"
+	case strings.HasPrefix(pm, "{"):
+		var state struct {
+			Type          string `json:"type"`
+			PaymentMethod *struct {
+				Type string `json:"type"`
+			} `json:"paymentMethod"`
+		}
+		if len(pm) > maxPaymentMethod || json.Unmarshal([]byte(pm), &state) != nil {
+			return "", false
+		}
+		typ = state.Type
+		if state.PaymentMethod != nil {
+			typ = state.PaymentMethod.Type
+		}
+	case reMethodType.MatchString(pm):
+		typ = pm
+	}
+	switch typ {
+	case "":
+		return "", false
+	case "scheme", "card":
+		return provider.MethodCard, true
+	case "applepay":
+		return provider.MethodApplePay, true
+	case "googlepay", "paywithgoogle":
+		return provider.MethodGooglePay, true
+	}
+	return provider.Method(typ), true
+}

@@ -323,17 +323,17 @@ func captureEvent(it *notificationItem, success bool) (*provider.WebhookEvent, e
 		payment.Outcome{Status: payment.StatusSucceeded, AmountCaptured: v}), nil
 }
 
-// captureFailedEvent reports a capture Adyen accepted but could not complete as a
-// failed payment. paymux recorded the capture as succeeded when Adyen received it,
-// and succeeded is final, so the engine logs this news without changing the
-// payment; operators must follow it up (see doc.go).
+// captureFailedEvent reports a capture Adyen accepted but could not complete (the
+// card scheme rejected it): nothing was captured, and the engine puts the payment
+// back to requires_capture with the failure kept. Adyen may still re-capture it
+// itself after a technical failure, which then arrives as a CAPTURE notification.
 func captureFailedEvent(it *notificationItem, _ bool) (*provider.WebhookEvent, error) {
 	msg := "Adyen could not capture the payment"
 	if it.Reason != "" {
 		msg += ": " + it.Reason
 	}
-	return paymentNews(it.modificationPaymentID(), it.paymentRef(),
-		payment.Outcome{Status: payment.StatusFailed, FailureCode: "capture_failed", FailureMessage: msg + "."}), nil
+	return &provider.WebhookEvent{PaymentID: it.modificationPaymentID(), ProviderReference: it.paymentRef(),
+		CaptureFailure: &provider.Failure{Code: "capture_failed", Message: msg + "."}}, nil
 }
 
 // cancellationEvent: a successful cancel is canceled; a failed one (the payment was

@@ -245,6 +245,10 @@ func TestWebhookTranslation(t *testing.T) {
 	ack := func(id, paymentID string) []provider.WebhookEvent {
 		return []provider.WebhookEvent{{ID: id, PaymentID: paymentID, ProviderReference: psp}}
 	}
+	captureFailure := func(id, paymentID, msg string) []provider.WebhookEvent {
+		return []provider.WebhookEvent{{ID: id, PaymentID: paymentID, ProviderReference: psp,
+			CaptureFailure: &provider.Failure{Code: "capture_failed", Message: msg}}}
+	}
 	tests := []struct {
 		name  string
 		items []map[string]any
@@ -279,11 +283,9 @@ func TestWebhookTranslation(t *testing.T) {
 		{"capture made in the Customer Area", []map[string]any{modification("CAPTURE", "true", "ops-capture-1")},
 			payNews(mod+":CAPTURE:true", "", payment.Outcome{Status: payment.StatusSucceeded, AmountCaptured: 1000})},
 		{"capture failed", []map[string]any{modification("CAPTURE_FAILED", "true", pay, "reason", "Capture Failed")},
-			payNews(mod+":CAPTURE_FAILED:true", pay, payment.Outcome{Status: payment.StatusFailed, FailureCode: "capture_failed",
-				FailureMessage: "Adyen could not capture the payment: Capture Failed."})},
+			captureFailure(mod+":CAPTURE_FAILED:true", pay, "Adyen could not capture the payment: Capture Failed.")},
 		{"capture with success false", []map[string]any{modification("CAPTURE", "false", pay)},
-			payNews(mod+":CAPTURE:false", pay, payment.Outcome{Status: payment.StatusFailed, FailureCode: "capture_failed",
-				FailureMessage: "Adyen could not capture the payment."})},
+			captureFailure(mod+":CAPTURE:false", pay, "Adyen could not capture the payment.")},
 		{"cancellation", []map[string]any{modification("CANCELLATION", "true", pay)},
 			payNews(mod+":CANCELLATION:true", pay, payment.Outcome{Status: payment.StatusCanceled})},
 		{"cancellation refused", []map[string]any{modification("CANCELLATION", "false", pay)}, ack(mod+":CANCELLATION:false", pay)},

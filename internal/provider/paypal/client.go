@@ -3,24 +3,17 @@ package paypal
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
 )
 
@@ -38,12 +31,14 @@ type client struct {
 	base   string
 	cfg    config
 	opts   Options
+	retry  provider.RetryPolicy
 	log    *slog.Logger
 	tokens *tokenEntry
 }
 
 func newClient(cfg config, opts Options, tc *tokenCache) *client {
 	return &client{base: cfg.baseURL, cfg: cfg, opts: opts,
+		retry:  provider.RetryPolicy{MaxRetries: opts.MaxRetries, Backoff: opts.RetryBackoff, MaxWait: opts.MaxRetryWait, Now: opts.Now},
 		log:    opts.Logger.With("provider", Name, "connection", cfg.connectionID),
 		tokens: tc.entry(cfg.baseURL, cfg.clientID, cfg.clientSecret)}
 }
@@ -53,17 +48,7 @@ func newClient(cfg config, opts Options, tc *tokenCache) *client {
 // Payments 45 days), which makes retries safe. Ids longer than PayPal takes are
 // replaced by a hash of the key.
 func requestID(op, key string) string {
-	if key == "" {
-		// The engine always passes one; without it, a random id still makes this
-		// call's own retries safe.
-		key = payment.RandomString(24)
-	}
-	id := "paymux-" + op + "-" + key
-	if len(id) > maxRequestID {
-		sum := sha256.Sum256([]byte(key))
-		id = "paymux-" + op + "-" + hex.EncodeToString(sum[:])
-	}
-	return id
+	return provider.IdempotencyKey(op, key, maxRequestID)
 }
 
 // apiError is the body of a PayPal error answer. The REST APIs answer
@@ -273,21 +258,14 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, reqID
 			c.log.Info("paypal refused the access token; fetching a new one", "method", method, "path", path)
 			continue
 		}
-		if wait < 0 || retries >= c.opts.MaxRetries || ctx.Err() != nil || wait > c.opts.MaxRetryWait {
-			return ce
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		if !c.retry.Allowed(ctx, retries, wait) {
 			return ce
 		}
 		retries++
 		c.log.Warn("paypal call failed; retrying with the same PayPal-Request-Id",
 			"method", method, "path", path, "status", ce.status, "attempt", attempt+1, "wait", wait, "err", ce.code())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !provider.Sleep(ctx, wait) {
 			return ce
-		case <-t.C:
 		}
 	}
 }
@@ -303,24 +281,16 @@ func (c *client) attempt(ctx context.Context, method, path string, body []byte, 
 			tce.method, tce.tokenCall = method, true
 			w := time.Duration(-1)
 			if tce.status == 0 || tce.status >= 500 || tce.status == http.StatusTooManyRequests {
-				w = c.backoff(n)
+				w = c.retry.Delay(n)
 			}
 			return tce, w, ""
 		}
-		return &callError{method: method, path: "/v1/oauth2/token", tokenCall: true, err: terr}, c.backoff(n), ""
+		return &callError{method: method, path: "/v1/oauth2/token", tokenCall: true, err: terr}, c.retry.Delay(n), ""
 	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	var sent atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				sent.Store(true)
-			}
-		},
-	})
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
 		return &callError{method: method, path: path, err: err}, -1, tok
@@ -335,32 +305,26 @@ func (c *client) attempt(ctx context.Context, method, path string, body []byte, 
 		req.Header.Set("PayPal-Request-Id", reqID)
 		req.Header.Set("Prefer", "return=representation")
 	}
-	start := time.Now()
-	resp, err := c.opts.HTTPClient.Do(req)
-	if err != nil {
-		c.log.Debug("paypal request", "method", method, "path", path, "attempt", n+1, "duration", time.Since(start), "err", "network")
-		return &callError{method: method, path: path, sent: sent.Load(), err: c.scrub(err, tok)}, c.backoff(n), tok
+	x := provider.Send(c.opts.HTTPClient, req, maxBody)
+	debugID := x.Header.Get("Paypal-Debug-Id")
+	if x.Err != nil {
+		c.log.Debug("paypal request", "method", method, "path", path, "debug_id", debugID, "attempt", n+1, "duration", x.Duration, "err", "network")
+		return &callError{method: method, path: path, sent: x.Sent, debugID: debugID, err: c.scrub(x.Err, tok)}, c.retry.Delay(n), tok
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	debugID := resp.Header.Get("Paypal-Debug-Id")
-	c.log.Debug("paypal request", "method", method, "path", path, "status", resp.StatusCode,
-		"debug_id", debugID, "attempt", n+1, "duration", time.Since(start))
-	if err != nil {
-		// The answer was lost on the way: as good as a reset after sending.
-		return &callError{method: method, path: path, sent: true, debugID: debugID, err: c.scrub(err, tok)}, c.backoff(n), tok
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if out == nil || (len(bytes.TrimSpace(raw)) == 0 && resp.StatusCode == http.StatusNoContent) {
+	c.log.Debug("paypal request", "method", method, "path", path, "status", x.Status,
+		"debug_id", debugID, "attempt", n+1, "duration", x.Duration)
+	raw := x.Body
+	if x.Status >= 200 && x.Status < 300 {
+		if out == nil || (len(bytes.TrimSpace(raw)) == 0 && x.Status == http.StatusNoContent) {
 			return nil, 0, tok
 		}
 		if err := json.Unmarshal(raw, out); err != nil {
-			return &callError{method: method, path: path, status: resp.StatusCode, sent: true, debugID: debugID,
+			return &callError{method: method, path: path, status: x.Status, sent: true, debugID: debugID,
 				err: fmt.Errorf("decode PayPal's answer: %w", err)}, -1, tok
 		}
 		return nil, 0, tok
 	}
-	ce = &callError{method: method, path: path, status: resp.StatusCode, sent: true, debugID: debugID}
+	ce = &callError{method: method, path: path, status: x.Status, sent: true, debugID: debugID}
 	var ae apiError
 	if json.Unmarshal(raw, &ae) == nil && (ae.Name != "" || ae.OAuthError != "" || len(ae.Details) > 0 || ae.Message != "") {
 		ce.ae = &ae
@@ -370,42 +334,16 @@ func (c *client) attempt(ctx context.Context, method, path string, body []byte, 
 	} else {
 		ce.err = fmt.Errorf("unreadable error body (%d bytes)", len(raw))
 	}
-	return ce, c.retryWait(resp, ce, n), tok
+	return ce, c.retryWait(x.Header, ce, n), tok
 }
 
 // retryWait decides whether an error answer may be retried: 409 (a request for the
 // same resource in progress), 429 and 5xx are, honouring Retry-After.
-func (c *client) retryWait(resp *http.Response, ce *callError, n int) time.Duration {
+func (c *client) retryWait(h http.Header, ce *callError, n int) time.Duration {
 	if ce.status != http.StatusConflict && ce.status != http.StatusTooManyRequests && ce.status < 500 {
 		return -1
 	}
-	if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.opts.Now()); ok {
-		return d
-	}
-	return c.backoff(n)
-}
-
-// backoff is the n-th retry's delay: RetryBackoff doubled per retry, with jitter of
-// up to a quarter, and at most MaxRetryWait.
-func (c *client) backoff(n int) time.Duration {
-	d := c.opts.RetryBackoff << min(n, 16)
-	d += time.Duration(rand.Int64N(int64(d)/4 + 1))
-	return min(d, c.opts.MaxRetryWait)
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
+	return c.retry.Wait(h, n)
 }
 
 // token returns a fresh access token from the shared cache.
@@ -434,21 +372,16 @@ func (c *client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "paymux-paypal/1")
-	start := time.Now()
-	resp, err := c.opts.HTTPClient.Do(req)
-	if err != nil {
-		c.log.Debug("paypal token", "duration", time.Since(start), "err", "network")
-		return "", 0, &callError{method: http.MethodPost, path: path, err: c.scrub(err, basic)}
+	x := provider.Send(c.opts.HTTPClient, req, maxBody)
+	debugID := x.Header.Get("Paypal-Debug-Id")
+	if x.Err != nil {
+		c.log.Debug("paypal token", "debug_id", debugID, "duration", x.Duration, "err", "network")
+		return "", 0, &callError{method: http.MethodPost, path: path, debugID: debugID, err: c.scrub(x.Err, basic)}
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	debugID := resp.Header.Get("Paypal-Debug-Id")
-	c.log.Debug("paypal token", "status", resp.StatusCode, "debug_id", debugID, "duration", time.Since(start))
-	if err != nil {
-		return "", 0, &callError{method: http.MethodPost, path: path, debugID: debugID, err: c.scrub(err, basic)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		ce := &callError{method: http.MethodPost, path: path, status: resp.StatusCode, debugID: debugID}
+	c.log.Debug("paypal token", "status", x.Status, "debug_id", debugID, "duration", x.Duration)
+	raw := x.Body
+	if x.Status != http.StatusOK {
+		ce := &callError{method: http.MethodPost, path: path, status: x.Status, debugID: debugID}
 		var ae apiError
 		if json.Unmarshal(raw, &ae) == nil && (ae.OAuthError != "" || ae.Name != "") {
 			ce.ae = &ae
@@ -457,37 +390,13 @@ func (c *client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(raw, &tr); err != nil || tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") {
-		return "", 0, &callError{method: http.MethodPost, path: path, status: resp.StatusCode, debugID: debugID,
+		return "", 0, &callError{method: http.MethodPost, path: path, status: x.Status, debugID: debugID,
 			err: errors.New("PayPal's token answer has no Bearer access_token")}
 	}
 	return tr.AccessToken, time.Duration(max(tr.ExpiresIn, 0)) * time.Second, nil
 }
 
-// scrub removes credentials and tokens from an error's text. net/http does not put
-// headers in errors, but a proxy or transport wrapper might; they must never reach
-// logs.
+// scrub removes credentials and tokens from an error's text (see provider.Scrub).
 func (c *client) scrub(err error, extra string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	for _, s := range []string{c.cfg.clientSecret, extra} {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
-	if msg == err.Error() {
-		return err
-	}
-	return &scrubbed{msg: msg, err: err}
+	return provider.Scrub(err, c.cfg.clientSecret, extra)
 }
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (s *scrubbed) Error() string { return s.msg }
-
-// Unwrap keeps errors.Is(err, context.DeadlineExceeded) and the like working.
-func (s *scrubbed) Unwrap() error { return s.err }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
 // Faults: how failures on the way to and from PayPal are retried and classified.
@@ -90,11 +92,11 @@ func TestFaults(t *testing.T) {
 			call: lookup, wantErr: true, temporary: true, code: "invalid_response", requests: 1},
 		{name: "malformed error body is permanent", fault: onRequests(status(400, nil, `oops`), all),
 			call: authorize, wantErr: true, code: "api_error", requests: 1},
-		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: authorize, wantErr: true, uncertain: true, temporary: true, code: "network_error", requests: 3},
 		{name: "reset, then 409 while PayPal still works on it, is uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(409, nil, body409)(w, r)
 			}
@@ -102,14 +104,14 @@ func TestFaults(t *testing.T) {
 		}, call: authorize, wantErr: true, uncertain: true, temporary: true, code: "previous_request_in_progress", requests: 3},
 		{name: "reset, then a conclusive 422, is not uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(422, nil, `{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"PAYEE_ACCOUNT_RESTRICTED","description":"The merchant account is restricted."}]}`)(w, r)
 			}
 			return true
 		}, call: authorize, wantErr: true, code: "payee_account_restricted", requests: 2},
 		{name: "reset after PayPal acted, then the retry replays its answer", resetAfterRun: true, call: authorize, requests: 2},
-		{name: "connection reset on a GET is not uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset on a GET is not uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: lookup, wantErr: true, temporary: true, code: "network_error", requests: 3, atLeast: true},
 		{name: "timeout after sending is uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) {
 			select {
@@ -121,12 +123,12 @@ func TestFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
-			f.setFault(tc.fault)
+			f := paypalfake.New(t)
+			f.SetFault(tc.fault)
 			if tc.resetAfterRun {
-				f.setAfterExecute(func(n int, w http.ResponseWriter) bool {
+				f.SetAfterExecute(func(n int, w http.ResponseWriter) bool {
 					if n == 1 {
-						resetConn(t, w)
+						fakepsp.ResetConn(w)
 						return true
 					}
 					return false
@@ -140,7 +142,7 @@ func TestFaults(t *testing.T) {
 				defer cancel()
 			}
 			err := tc.call(ctx, c)
-			reqs := f.requestsTo("", "")
+			reqs := f.Requests("", "")
 			if len(reqs) != tc.requests && !(tc.atLeast && len(reqs) > tc.requests) {
 				t.Errorf("%d requests, want %d", len(reqs), tc.requests)
 			}
@@ -158,7 +160,7 @@ func TestFaults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("err = %v", err)
 				}
-				if n := f.orderCount(); reqs[0].Method == http.MethodPost && n != 1 {
+				if n := f.OrderCount(); reqs[0].Method == http.MethodPost && n != 1 {
 					t.Errorf("PayPal holds %d orders, want 1", n)
 				}
 				return
@@ -205,29 +207,29 @@ func TestAccessTokens(t *testing.T) {
 	}
 	t.Run("one token for many calls and connectors", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
+		f := paypalfake.New(t)
 		reg := Registration(testOptions())
 		for range 3 {
-			c := connectWith(t, reg, f.srv.URL, f.clientID, f.clientSecret, "")
+			c := connectWith(t, reg, f.URL, f.ClientID, f.ClientSecret(), "")
 			for range 3 {
 				if err := lookup(c); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		if n := f.tokenFetches(); n != 1 {
+		if n := f.TokenFetches(); n != 1 {
 			t.Fatalf("%d token fetches, want 1", n)
 		}
 		// Another secret (rotated) is another app: its own token.
-		other := connectWith(t, reg, f.srv.URL, f.clientID, f.clientSecret+"x", "")
+		other := connectWith(t, reg, f.URL, f.ClientID, f.ClientSecret()+"x", "")
 		if err := lookup(other); err == nil {
 			t.Fatal("a wrong secret was accepted")
 		}
 	})
 	t.Run("concurrent calls fetch once", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		f.setTokenLife(32400, 150*time.Millisecond)
+		f := paypalfake.New(t)
+		f.SetTokenLife(32400, 150*time.Millisecond)
 		c := connect(t, f, testOptions())
 		var wg sync.WaitGroup
 		var failed atomic.Int32
@@ -242,14 +244,14 @@ func TestAccessTokens(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n := f.tokenFetches(); n != 1 || failed.Load() != 0 {
+		if n := f.TokenFetches(); n != 1 || failed.Load() != 0 {
 			t.Fatalf("%d token fetches (want 1), %d failures", n, failed.Load())
 		}
 	})
 	t.Run("a caller giving up does not fail the others", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		f.setTokenLife(32400, 200*time.Millisecond)
+		f := paypalfake.New(t)
+		f.SetTokenLife(32400, 200*time.Millisecond)
 		c := connect(t, f, testOptions())
 		quick, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
 		defer cancel()
@@ -265,14 +267,14 @@ func TestAccessTokens(t *testing.T) {
 		if pe := asProviderError(t, <-errc); pe.Code != "timeout" || !pe.Temporary || pe.Uncertain {
 			t.Fatalf("impatient caller: %+v", pe)
 		}
-		if n := f.tokenFetches(); n != 1 {
+		if n := f.TokenFetches(); n != 1 {
 			t.Fatalf("%d token fetches, want 1", n)
 		}
 	})
 	t.Run("refreshed before expiry", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		f.setTokenLife(3600, 0)
+		f := paypalfake.New(t)
+		f.SetTokenLife(3600, 0)
 		var mu sync.Mutex
 		now := time.Now()
 		opts := testOptions()
@@ -283,69 +285,69 @@ func TestAccessTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		advance(3000 * time.Second) // well before the 6-minute margin
-		if err := lookup(c); err != nil || f.tokenFetches() != 1 {
-			t.Fatalf("%d fetches after 50 min, err %v", f.tokenFetches(), err)
+		if err := lookup(c); err != nil || f.TokenFetches() != 1 {
+			t.Fatalf("%d fetches after 50 min, err %v", f.TokenFetches(), err)
 		}
 		advance(300 * time.Second) // 55 min: within the margin of a 60-minute token
-		if err := lookup(c); err != nil || f.tokenFetches() != 2 {
-			t.Fatalf("%d fetches after 55 min, err %v", f.tokenFetches(), err)
+		if err := lookup(c); err != nil || f.TokenFetches() != 2 {
+			t.Fatalf("%d fetches after 55 min, err %v", f.TokenFetches(), err)
 		}
 	})
 	t.Run("a refused token is replaced and the call retried once", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
+		f := paypalfake.New(t)
 		c := connect(t, f, testOptions())
 		if _, err := c.Authorize(ctx, authReq("tok1", 1000, payment.CaptureAutomatic)); err != nil {
 			t.Fatal(err)
 		}
-		f.revokeTokens() // expired early, as PayPal may say
+		f.RevokeTokens() // expired early, as PayPal may say
 		o, err := c.Authorize(ctx, authReq("tok2", 1000, payment.CaptureAutomatic))
 		if err != nil || o.Status != payment.StatusRequiresAction {
 			t.Fatalf("Authorize after expiry = %+v, %v", o, err)
 		}
-		if n := f.tokenFetches(); n != 2 {
+		if n := f.TokenFetches(); n != 2 {
 			t.Errorf("%d token fetches, want 2", n)
 		}
-		reqs := f.requestsTo("POST", "/v2/checkout/orders")
+		reqs := f.Requests("POST", "/v2/checkout/orders")
 		if len(reqs) != 3 || reqs[1].Header.Get("PayPal-Request-Id") != reqs[2].Header.Get("PayPal-Request-Id") ||
 			reqs[1].Header.Get("Authorization") == reqs[2].Header.Get("Authorization") {
 			t.Fatalf("requests: %d; want the refused one sent again with a new token and the same request id", len(reqs))
 		}
-		if f.orderCount() != 2 {
-			t.Errorf("PayPal holds %d orders, want 2", f.orderCount())
+		if f.OrderCount() != 2 {
+			t.Errorf("PayPal holds %d orders, want 2", f.OrderCount())
 		}
 	})
 	t.Run("a token refused twice is a permanent error", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		f.setFault(onRequests(status(401, nil, `{"error":"invalid_token","error_description":"Token signature verification failed"}`), 0))
+		f := paypalfake.New(t)
+		f.SetFault(onRequests(status(401, nil, `{"error":"invalid_token","error_description":"Token signature verification failed"}`), 0))
 		c := connect(t, f, testOptions())
 		_, err := c.Authorize(ctx, authReq("tok", 1000, payment.CaptureAutomatic))
 		pe := asProviderError(t, err)
 		if pe.Code != "authentication_failed" || pe.Temporary || pe.Uncertain {
 			t.Fatalf("error = %+v", pe)
 		}
-		if n := len(f.requestsTo("", "")); n != 2 {
+		if n := len(f.Requests("", "")); n != 2 {
 			t.Errorf("%d requests, want 2", n)
 		}
 	})
 	t.Run("refused credentials", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		c := connectWith(t, Registration(testOptions()), f.srv.URL, f.clientID, "EWrongSecret", "")
+		f := paypalfake.New(t)
+		c := connectWith(t, Registration(testOptions()), f.URL, f.ClientID, "EWrongSecret", "")
 		_, err := c.Authorize(ctx, authReq("cred", 1000, payment.CaptureAutomatic))
 		pe := asProviderError(t, err)
 		if pe.Code != "authentication_failed" || pe.Temporary || pe.Uncertain || !strings.Contains(pe.Message, "client_secret") {
 			t.Fatalf("error = %+v", pe)
 		}
-		if n := len(f.requestsTo("", "")); n != 0 {
+		if n := len(f.Requests("", "")); n != 0 {
 			t.Errorf("%d API requests without a token", n)
 		}
 	})
 	t.Run("a failed refresh falls back to the token still valid", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
-		f.setTokenLife(3600, 0)
+		f := paypalfake.New(t)
+		f.SetTokenLife(3600, 0)
 		var mu sync.Mutex
 		now := time.Now()
 		opts := testOptions()
@@ -357,9 +359,7 @@ func TestAccessTokens(t *testing.T) {
 		mu.Lock()
 		now = now.Add(3500 * time.Second)
 		mu.Unlock()
-		f.mu.Lock()
-		f.clientSecret = "rotated" // the token endpoint now refuses
-		f.mu.Unlock()
+		f.SetClientSecret("rotated") // the token endpoint now refuses
 		if err := lookup(c); err != nil {
 			t.Fatalf("lookup with a failed refresh: %v", err)
 		}
@@ -368,7 +368,7 @@ func TestAccessTokens(t *testing.T) {
 
 func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	t.Parallel()
-	f := newFakePayPal(t)
+	f := paypalfake.New(t)
 	var logs logBuffer
 	opts := testOptions()
 	opts.Logger = debugLogger(&logs)
@@ -377,13 +377,13 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	if _, err := c.Authorize(ctx, authReq("log", 1000, payment.CaptureAutomatic)); err != nil {
 		t.Fatal(err)
 	}
-	f.revokeTokens()
-	f.setFault(onRequests(status(500, nil, body500), 0))
+	f.RevokeTokens()
+	f.SetFault(onRequests(status(500, nil, body500), 0))
 	_, err := c.Authorize(ctx, authReq("log2", 1000, payment.CaptureAutomatic))
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	bad := connectWith(t, Registration(opts), f.srv.URL, f.clientID, "EWrongSecretValue", "")
+	bad := connectWith(t, Registration(opts), f.URL, f.ClientID, "EWrongSecretValue", "")
 	_, err401 := bad.Status(ctx, provider.StatusRequest{PaymentID: "pay_x", ProviderReference: "5O1"})
 	if pe := asProviderError(t, err401); pe.Temporary || pe.Uncertain {
 		t.Errorf("401 error = %+v", pe)
@@ -392,13 +392,8 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	if !strings.Contains(out, "paypal request") || !strings.Contains(out, "paypal token") {
 		t.Fatalf("no request log lines: %s", out)
 	}
-	f.mu.Lock()
-	var secrets []string
-	for tok := range f.tokens {
-		secrets = append(secrets, tok)
-	}
-	f.mu.Unlock()
-	secrets = append(secrets, f.clientSecret, "EWrongSecretValue", "Bearer", "Basic", "A21AA", "shopper@example.com")
+	secrets := f.Tokens()
+	secrets = append(secrets, f.ClientSecret(), "EWrongSecretValue", "Bearer", "Basic", "A21AA", "shopper@example.com")
 	for _, secret := range secrets {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q:\n%s", secret, out)
@@ -436,25 +431,6 @@ func TestRequestIDDerivation(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"2", 2 * time.Second, true}, {"0", 0, true}, {"-1", 0, false}, {"soon", 0, false},
-		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-	}
-	for _, tc := range tests {
-		if got, ok := retryAfter(tc.in, now); got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %s, %t; want %s, %t", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -471,8 +447,8 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
-			base := f.srv.URL
+			f := paypalfake.New(t)
+			base := f.URL
 			if tc.tokenDown {
 				down := http.NewServeMux()
 				down.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -481,22 +457,22 @@ func TestVerify(t *testing.T) {
 				srv := newServer(t, down)
 				base = srv
 			}
-			secret := f.clientSecret
+			secret := f.ClientSecret()
 			if tc.secret != "" {
 				secret = tc.secret
 			}
-			c := connectWith(t, Registration(testOptions()), base, f.clientID, secret, "")
+			c := connectWith(t, Registration(testOptions()), base, f.ClientID, secret, "")
 			err := c.Verify(context.Background())
 			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
 				// The token is kept: the next call fetches none.
-				if err := c.Verify(context.Background()); err != nil || f.tokenFetches() != 2 {
-					t.Fatalf("second Verify: %v (%d fetches)", err, f.tokenFetches())
+				if err := c.Verify(context.Background()); err != nil || f.TokenFetches() != 2 {
+					t.Fatalf("second Verify: %v (%d fetches)", err, f.TokenFetches())
 				}
-				if _, err := c.Status(context.Background(), provider.StatusRequest{ProviderReference: "5O1"}); err == nil || f.tokenFetches() != 2 {
-					t.Fatalf("Status after Verify fetched a token (%d)", f.tokenFetches())
+				if _, err := c.Status(context.Background(), provider.StatusRequest{ProviderReference: "5O1"}); err == nil || f.TokenFetches() != 2 {
+					t.Fatalf("Status after Verify fetched a token (%d)", f.TokenFetches())
 				}
 				return
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 	"github.com/paymux/paymux/internal/testutil/prismtest"
 )
 
@@ -127,10 +128,10 @@ func newPrismProxy(t *testing.T, up map[string]*url.URL) *prismProxy {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
 		if id, secret, ok := r.BasicAuth(); !ok || id == "" || secret == "" || r.FormValue("grant_type") != "client_credentials" {
-			writeJSON(w, 401, map[string]any{"error": "invalid_client", "error_description": "Client Authentication failed"})
+			fakepsp.WriteJSON(w, 401, map[string]any{"error": "invalid_client", "error_description": "Client Authentication failed"})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"access_token": "A21AAPrismContractToken", "token_type": "Bearer", "expires_in": 32400})
+		fakepsp.WriteJSON(w, 200, map[string]any{"access_token": "A21AAPrismContractToken", "token_type": "Bearer", "expires_in": 32400})
 	})
 	for prefix, target := range up {
 		rp := &httputil.ReverseProxy{Transport: transport,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
 )
 
 // Stateful flows against fakePayPal: what the connector sends and how it reads
@@ -26,20 +27,20 @@ func TestFlows(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		run  func(t *testing.T, f *fakePayPal, c *connector)
+		run  func(t *testing.T, f *paypalfake.Server, c *connector)
 	}{
-		{"automatic capture: approval redirect, then Status captures", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"automatic capture: approval redirect, then Status captures", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("auto", 1050, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
 			}
 			ref := o.ProviderReference
 			want := payment.Outcome{Status: payment.StatusRequiresAction, ProviderReference: ref, PaymentMethodType: "paypal",
-				RedirectURL: f.srv.URL + "/checkoutnow?token=" + ref}
+				RedirectURL: f.URL + "/checkoutnow?token=" + ref}
 			if o != want || !validOrderID(ref) {
 				t.Fatalf("outcome = %+v, want %+v", o, want)
 			}
-			reqs := f.requestsTo("POST", "/v2/checkout/orders")
+			reqs := f.Requests("POST", "/v2/checkout/orders")
 			if len(reqs) != 1 {
 				t.Fatalf("%d create requests, want 1", len(reqs))
 			}
@@ -76,15 +77,15 @@ func TestFlows(t *testing.T) {
 			if s := status(t, c, "pay_auto", ref); s.Status != payment.StatusRequiresAction || s.RedirectURL != want.RedirectURL {
 				t.Fatalf("Status before approval = %+v", s)
 			}
-			if n := len(f.requestsTo("POST", "/v2/checkout/orders/"+ref+"/capture")); n != 0 {
+			if n := len(f.Requests("POST", "/v2/checkout/orders/"+ref+"/capture")); n != 0 {
 				t.Fatalf("captured before approval (%d)", n)
 			}
-			f.approve(ref, "")
+			f.Approve(ref, "")
 			s := status(t, c, "pay_auto", ref)
 			if s.Status != payment.StatusSucceeded || s.AmountCaptured != 1050 || s.ProviderReference != ref {
 				t.Fatalf("Status after approval = %+v", s)
 			}
-			caps := f.requestsTo("POST", "/v2/checkout/orders/"+ref+"/capture")
+			caps := f.Requests("POST", "/v2/checkout/orders/"+ref+"/capture")
 			if len(caps) != 1 || caps[0].Header.Get("PayPal-Request-Id") != "paymux-complete-pay_auto-"+ref {
 				t.Fatalf("capture requests = %+v", caps)
 			}
@@ -92,33 +93,33 @@ func TestFlows(t *testing.T) {
 			if s2 := status(t, c, "pay_auto", ref); s2 != s {
 				t.Fatalf("second Status = %+v, want %+v", s2, s)
 			}
-			if n := len(f.requestsTo("POST", "/v2/checkout/orders/"+ref+"/capture")); n != 1 {
+			if n := len(f.Requests("POST", "/v2/checkout/orders/"+ref+"/capture")); n != 1 {
 				t.Fatalf("%d capture requests, want 1", n)
 			}
 		}},
-		{"manual capture: authorise, partial capture, partial then full refunds", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"manual capture: authorise, partial capture, partial then full refunds", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, err := c.Authorize(ctx, authReq("man", 1000, payment.CaptureManual))
 			if err != nil || o.Status != payment.StatusRequiresAction {
 				t.Fatalf("Authorize = %+v, %v", o, err)
 			}
 			ref := o.ProviderReference
-			if got := jsonPath(t, f.requestsTo("POST", "/v2/checkout/orders")[0].Body, "intent"); got != "AUTHORIZE" {
+			if got := jsonPath(t, f.Requests("POST", "/v2/checkout/orders")[0].Body, "intent"); got != "AUTHORIZE" {
 				t.Fatalf("intent = %v", got)
 			}
-			f.approve(ref, "")
+			f.Approve(ref, "")
 			if s := status(t, c, "pay_man", ref); s.Status != payment.StatusRequiresCapture || s.ProviderReference != ref {
 				t.Fatalf("Status = %+v", s)
 			}
-			if n := len(f.requestsTo("POST", "/v2/checkout/orders/"+ref+"/authorize")); n != 1 {
+			if n := len(f.Requests("POST", "/v2/checkout/orders/"+ref+"/authorize")); n != 1 {
 				t.Fatalf("%d authorize requests, want 1", n)
 			}
-			auth := f.order(ref).AuthIDs[0]
+			auth := f.Order(ref).AuthIDs[0]
 			capReq := provider.CaptureRequest{PaymentID: "pay_man", IdempotencyKey: "pay_man-capture", ProviderReference: ref, Amount: 600, Currency: "EUR"}
 			cp, err := c.Capture(ctx, capReq)
 			if err != nil || cp.Status != payment.StatusSucceeded || cp.AmountCaptured != 600 || cp.ProviderReference != ref {
 				t.Fatalf("Capture = %+v, %v", cp, err)
 			}
-			sent := f.requestsTo("POST", "/v2/payments/authorizations/"+auth+"/capture")
+			sent := f.Requests("POST", "/v2/payments/authorizations/"+auth+"/capture")
 			if len(sent) != 1 || jsonPath(t, sent[0].Body, "amount", "value") != "6.00" || jsonPath(t, sent[0].Body, "final_capture") != true ||
 				sent[0].Header.Get("PayPal-Request-Id") != "paymux-capture-pay_man-capture" {
 				t.Fatalf("capture request = %+v", sent)
@@ -138,8 +139,8 @@ func TestFlows(t *testing.T) {
 			if err != nil || res.State != payment.RefundSucceeded || !strings.HasPrefix(res.ProviderReference, "REF") {
 				t.Fatalf("Refund = %+v, %v", res, err)
 			}
-			capID := f.order(ref).CaptureIDs[0]
-			rsent := f.requestsTo("POST", "/v2/payments/captures/"+capID+"/refund")
+			capID := f.Order(ref).CaptureIDs[0]
+			rsent := f.Requests("POST", "/v2/payments/captures/"+capID+"/refund")
 			if len(rsent) != 1 || jsonPath(t, rsent[0].Body, "amount", "value") != "2.50" ||
 				jsonPath(t, rsent[0].Body, "custom_id") != "re_paymux1" || jsonPath(t, rsent[0].Body, "invoice_id") != "re_paymux1" ||
 				rsent[0].Header.Get("PayPal-Request-Id") != "paymux-refund-re_paymux1" {
@@ -151,7 +152,7 @@ func TestFlows(t *testing.T) {
 			if res, err := c.Refund(ctx, rr2); err != nil || res.State != payment.RefundSucceeded {
 				t.Fatalf("second Refund = %+v, %v", res, err)
 			}
-			if body := f.requestsTo("POST", "/v2/payments/captures/"+capID+"/refund")[1].Body; jsonPath(t, body, "amount") != nil {
+			if body := f.Requests("POST", "/v2/payments/captures/"+capID+"/refund")[1].Body; jsonPath(t, body, "amount") != nil {
 				t.Errorf("full refund sent an amount: %s", body)
 			}
 			// Nothing left: refused before PayPal is asked.
@@ -162,9 +163,9 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("refund of a refunded capture = %+v", pe)
 			}
 		}},
-		{"over-refund is PayPal's permanent refusal", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"over-refund is PayPal's permanent refusal", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("over", 1000, payment.CaptureAutomatic))
-			f.approve(o.ProviderReference, "")
+			f.Approve(o.ProviderReference, "")
 			status(t, c, "pay_over", o.ProviderReference)
 			_, err := c.Refund(ctx, provider.RefundRequest{PaymentID: "pay_over", RefundID: "re_o", IdempotencyKey: "re_o",
 				ProviderReference: o.ProviderReference, Amount: 1001, Currency: "EUR"})
@@ -172,10 +173,10 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("over-refund error = %+v", pe)
 			}
 		}},
-		{"void an authorisation, twice", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"void an authorisation, twice", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("void", 1000, payment.CaptureManual))
 			ref := o.ProviderReference
-			f.approve(ref, "")
+			f.Approve(ref, "")
 			if s := status(t, c, "pay_void", ref); s.Status != payment.StatusRequiresCapture {
 				t.Fatalf("Status = %+v", s)
 			}
@@ -183,8 +184,8 @@ func TestFlows(t *testing.T) {
 			if err != nil || v.Status != payment.StatusCanceled || v.ProviderReference != ref {
 				t.Fatalf("Void = %+v, %v", v, err)
 			}
-			auth := f.order(ref).AuthIDs[0]
-			sent := f.requestsTo("POST", "/v2/payments/authorizations/"+auth+"/void")
+			auth := f.Order(ref).AuthIDs[0]
+			sent := f.Requests("POST", "/v2/payments/authorizations/"+auth+"/void")
 			if len(sent) != 1 || len(sent[0].Body) != 0 || sent[0].Header.Get("PayPal-Request-Id") != "paymux-void-pay_void-void" {
 				t.Fatalf("void requests = %+v", sent)
 			}
@@ -196,7 +197,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || v.Status != payment.StatusCanceled {
 				t.Fatalf("second Void = %+v, %v", v, err)
 			}
-			if n := len(f.requestsTo("POST", "/v2/payments/authorizations/"+auth+"/void")); n != 1 {
+			if n := len(f.Requests("POST", "/v2/payments/authorizations/"+auth+"/void")); n != 1 {
 				t.Errorf("%d void requests, want 1", n)
 			}
 			// A voided authorisation cannot be captured.
@@ -205,33 +206,33 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("capture after void = %+v", pe)
 			}
 		}},
-		{"void of an order the shopper has not approved holds nothing", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"void of an order the shopper has not approved holds nothing", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("pend", 1000, payment.CaptureAutomatic))
 			v, err := c.Void(ctx, provider.VoidRequest{PaymentID: "pay_pend", IdempotencyKey: "k", ProviderReference: o.ProviderReference})
 			if err != nil || v.Status != payment.StatusCanceled {
 				t.Fatalf("Void = %+v, %v", v, err)
 			}
-			if n := len(f.requestsTo("POST", "")); n != 1 {
+			if n := len(f.Requests("POST", "")); n != 1 {
 				t.Errorf("%d POSTs, want only the order's creation", n)
 			}
 		}},
-		{"a declined funding source fails the payment", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"a declined funding source fails the payment", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("dec", 1000, payment.CaptureAutomatic))
-			f.approve(o.ProviderReference, "INSTRUMENT_DECLINED")
+			f.Approve(o.ProviderReference, "INSTRUMENT_DECLINED")
 			s := status(t, c, "pay_dec", o.ProviderReference)
 			if s.Status != payment.StatusFailed || s.FailureCode != "instrument_declined" || s.FailureMessage == "" ||
 				s.ProviderReference != o.ProviderReference {
 				t.Fatalf("Status = %+v", s)
 			}
 		}},
-		{"a declined authorisation fails the payment", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"a declined authorisation fails the payment", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("adec", 1000, payment.CaptureManual))
-			f.approve(o.ProviderReference, "TRANSACTION_REFUSED")
+			f.Approve(o.ProviderReference, "TRANSACTION_REFUSED")
 			if s := status(t, c, "pay_adec", o.ProviderReference); s.Status != payment.StatusFailed || s.FailureCode != "transaction_refused" {
 				t.Fatalf("Status = %+v", s)
 			}
 		}},
-		{"the same request id returns the same order", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"the same request id returns the same order", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			r := authReq("idem", 1000, payment.CaptureAutomatic)
 			a, err := c.Authorize(ctx, r)
 			if err != nil {
@@ -241,7 +242,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || a != b {
 				t.Fatalf("second Authorize = %+v, %v; want %+v", b, err, a)
 			}
-			if n := f.orderCount(); n != 1 {
+			if n := f.OrderCount(); n != 1 {
 				t.Fatalf("PayPal holds %d orders, want 1", n)
 			}
 			r.IdempotencyKey = "pay_idem-authorize-2"
@@ -250,18 +251,18 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("a new attempt reused the order: %+v, %v", c2, err)
 			}
 		}},
-		{"Status completes an approved order only for its own payment", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"Status completes an approved order only for its own payment", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			o, _ := c.Authorize(ctx, authReq("mine", 1000, payment.CaptureAutomatic))
-			f.approve(o.ProviderReference, "")
+			f.Approve(o.ProviderReference, "")
 			_, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_other", ProviderReference: o.ProviderReference})
 			if pe := asProviderError(t, err); pe.Code != "order_mismatch" {
 				t.Fatalf("error = %+v", pe)
 			}
-			if n := len(f.requestsTo("POST", "/v2/checkout/orders/"+o.ProviderReference+"/capture")); n != 0 {
+			if n := len(f.Requests("POST", "/v2/checkout/orders/"+o.ProviderReference+"/capture")); n != 0 {
 				t.Fatalf("captured another payment's order")
 			}
 		}},
-		{"unknown orders", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"unknown orders", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			_, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_x", ProviderReference: "5O000000000MISSING"})
 			if !errors.Is(err, provider.ErrUnknownPayment) {
 				t.Fatalf("Status of a missing order: %v", err)
@@ -275,7 +276,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("Capture of a missing order = %+v", pe)
 			}
 		}},
-		{"amounts in PayPal's decimals", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"amounts in PayPal's decimals", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			for _, tc := range []struct {
 				currency string
 				amount   int64
@@ -287,17 +288,17 @@ func TestFlows(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", tc.currency, err)
 				}
-				reqs := f.requestsTo("POST", "/v2/checkout/orders")
+				reqs := f.Requests("POST", "/v2/checkout/orders")
 				body := reqs[len(reqs)-1].Body
 				if v := jsonPath(t, body, "purchase_units", 0, "amount", "value"); v != tc.sent {
 					t.Errorf("%s: sent %v, want %s", tc.currency, v, tc.sent)
 				}
-				f.approve(o.ProviderReference, "")
+				f.Approve(o.ProviderReference, "")
 				if s := status(t, c, r.PaymentID, o.ProviderReference); s.AmountCaptured != tc.amount {
 					t.Errorf("%s: captured %d, want %d", tc.currency, s.AmountCaptured, tc.amount)
 				}
 			}
-			before := len(f.requestsTo("", ""))
+			before := len(f.Requests("", ""))
 			for _, tc := range []struct {
 				currency string
 				amount   int64
@@ -309,11 +310,11 @@ func TestFlows(t *testing.T) {
 					t.Errorf("%d %s: %+v", tc.amount, tc.currency, pe)
 				}
 			}
-			if after := len(f.requestsTo("", "")); after != before {
+			if after := len(f.Requests("", "")); after != before {
 				t.Errorf("%d requests sent for refused amounts", after-before)
 			}
 		}},
-		{"bad input is refused before sending", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"bad input is refused before sending", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			r := authReq("pm", 1000, payment.CaptureAutomatic)
 			r.PaymentMethod = "pm_card_visa"
 			if pe := asPaymentError(t, func() error { _, err := c.Authorize(ctx, r); return err }()); pe.Param != "payment_method" {
@@ -340,18 +341,18 @@ func TestFlows(t *testing.T) {
 					}
 				}
 			}
-			if n := len(f.requestsTo("", "")); n != 0 {
+			if n := len(f.Requests("", "")); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}
 		}},
-		{"a long order id is not sent as invoice_id", func(t *testing.T, f *fakePayPal, c *connector) {
+		{"a long order id is not sent as invoice_id", func(t *testing.T, f *paypalfake.Server, c *connector) {
 			r := authReq("long", 1000, payment.CaptureAutomatic)
 			r.OrderID = strings.Repeat("é", 128)
 			r.Description = strings.Repeat("d", 200)
 			if _, err := c.Authorize(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			body := f.requestsTo("POST", "/v2/checkout/orders")[0].Body
+			body := f.Requests("POST", "/v2/checkout/orders")[0].Body
 			if v := jsonPath(t, body, "purchase_units", 0, "invoice_id"); v != nil {
 				t.Errorf("invoice_id = %v", v)
 			}
@@ -363,7 +364,7 @@ func TestFlows(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
+			f := paypalfake.New(t)
 			tc.run(t, f, connect(t, f, testOptions()))
 		})
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
 )
 
 // testOptions retry quickly so fault tests stay fast.
@@ -37,9 +38,9 @@ func connectWith(t testing.TB, reg provider.Registration, base, clientID, secret
 
 // connect builds a connector for the fake with its own Registration (and so its own
 // token cache).
-func connect(t testing.TB, f *fakePayPal, opts Options) *connector {
+func connect(t testing.TB, f *paypalfake.Server, opts Options) *connector {
 	t.Helper()
-	return connectWith(t, Registration(opts), f.srv.URL, f.clientID, f.clientSecret, f.webhookID)
+	return connectWith(t, Registration(opts), f.URL, f.ClientID, f.ClientSecret(), f.WebhookID)
 }
 
 // authReq is an authorisation request as the engine sends it.

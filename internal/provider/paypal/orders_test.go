@@ -8,6 +8,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
 )
 
 // TestOrderOutcome: how each order status, and each state of its payments, maps to
@@ -91,27 +92,25 @@ func TestRaces(t *testing.T) {
 	// behind answers the first POST to a path ending in suffix by doing the work in
 	// the fake first and then answering with PayPal's refusal, as PayPal does when
 	// another request got there first.
-	behind := func(f *fakePayPal, suffix string, work func(), code int, answer string) {
+	behind := func(f *paypalfake.Server, suffix string, work func(), code int, answer string) {
 		done := false
-		f.setFault(func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		f.SetFault(func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
 			if done || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, suffix) {
 				return false
 			}
 			done = true
-			f.mu.Lock()
 			work()
-			f.mu.Unlock()
 			status(code, nil, answer)(w, r)
 			return true
 		})
 	}
 	t.Run("order captured by someone else", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
+		f := paypalfake.New(t)
 		c := connect(t, f, testOptions())
 		o, _ := c.Authorize(ctx, authReq("race1", 1000, payment.CaptureAutomatic))
-		f.approve(o.ProviderReference, "")
-		behind(f, "/capture", func() { f.completeOrder(f.orders[o.ProviderReference], "capture") }, 422,
+		f.Approve(o.ProviderReference, "")
+		behind(f, "/capture", func() { f.CompleteOrder(o.ProviderReference, "capture") }, 422,
 			`{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"ORDER_ALREADY_CAPTURED","description":"Order already captured."}]}`)
 		s, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_race1", ProviderReference: o.ProviderReference})
 		if err != nil || s.Status != payment.StatusSucceeded || s.AmountCaptured != 1000 {
@@ -120,10 +119,10 @@ func TestRaces(t *testing.T) {
 	})
 	t.Run("order completion still in progress", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
+		f := paypalfake.New(t)
 		c := connect(t, f, testOptions())
 		o, _ := c.Authorize(ctx, authReq("race2", 1000, payment.CaptureAutomatic))
-		f.approve(o.ProviderReference, "")
+		f.Approve(o.ProviderReference, "")
 		behind(f, "/capture", func() {}, 422,
 			`{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"ORDER_COMPLETION_IN_PROGRESS","description":"The order is being completed."}]}`)
 		s, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_race2", ProviderReference: o.ProviderReference})
@@ -131,37 +130,37 @@ func TestRaces(t *testing.T) {
 			t.Fatalf("Status = %+v, %v", s, err)
 		}
 	})
-	setup := func(t *testing.T, key string) (*fakePayPal, *connector, string, *fakeAuth) {
-		f := newFakePayPal(t)
+	setup := func(t *testing.T, key string) (*paypalfake.Server, *connector, string, string) {
+		f := paypalfake.New(t)
 		c := connect(t, f, testOptions())
 		o, _ := c.Authorize(ctx, authReq(key, 1000, payment.CaptureManual))
-		f.approve(o.ProviderReference, "")
+		f.Approve(o.ProviderReference, "")
 		if s, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_" + key, ProviderReference: o.ProviderReference}); err != nil ||
 			s.Status != payment.StatusRequiresCapture {
 			t.Fatalf("Status = %+v, %v", s, err)
 		}
-		return f, c, o.ProviderReference, f.auths[f.order(o.ProviderReference).AuthIDs[0]]
+		return f, c, o.ProviderReference, f.Order(o.ProviderReference).AuthIDs[0]
 	}
 	t.Run("authorisation captured by someone else", func(t *testing.T) {
 		t.Parallel()
 		f, c, ref, a := setup(t, "race3")
-		behind(f, "/capture", func() { f.captureAuth(a, []byte(`{"final_capture":true}`)) }, 422,
+		behind(f, "/capture", func() { f.CaptureAuthorization(a, []byte(`{"final_capture":true}`)) }, 422,
 			`{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"AUTHORIZATION_ALREADY_CAPTURED","description":"Authorization has been previously captured."}]}`)
 		out, err := c.Capture(ctx, provider.CaptureRequest{PaymentID: "pay_race3", IdempotencyKey: "k", ProviderReference: ref, Currency: "EUR"})
 		if err != nil || out.Status != payment.StatusSucceeded || out.AmountCaptured != 1000 {
 			t.Fatalf("Capture = %+v, %v", out, err)
 		}
 		// And a later capture request finds it captured without asking PayPal to.
-		before := len(f.requestsTo("POST", ""))
+		before := len(f.Requests("POST", ""))
 		out, err = c.Capture(ctx, provider.CaptureRequest{PaymentID: "pay_race3", IdempotencyKey: "k2", ProviderReference: ref, Currency: "EUR"})
-		if err != nil || out.Status != payment.StatusSucceeded || len(f.requestsTo("POST", "")) != before {
+		if err != nil || out.Status != payment.StatusSucceeded || len(f.Requests("POST", "")) != before {
 			t.Fatalf("Capture of a captured order = %+v, %v", out, err)
 		}
 	})
 	t.Run("authorisation voided by someone else", func(t *testing.T) {
 		t.Parallel()
 		f, c, ref, a := setup(t, "race4")
-		behind(f, "/void", func() { a.Status = "VOIDED" }, 422,
+		behind(f, "/void", func() { f.SetAuthorizationStatus(a, "VOIDED") }, 422,
 			`{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"PREVIOUSLY_VOIDED","description":"Authorization has been previously voided."}]}`)
 		out, err := c.Void(ctx, provider.VoidRequest{PaymentID: "pay_race4", IdempotencyKey: "k", ProviderReference: ref})
 		if err != nil || out.Status != payment.StatusCanceled {
@@ -172,7 +171,7 @@ func TestRaces(t *testing.T) {
 		t.Parallel()
 		f, c, ref, _ := setup(t, "race5")
 		onPosts := func(body string) {
-			f.setFault(func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			f.SetFault(func(n int, w http.ResponseWriter, r *http.Request, _ []byte) bool {
 				if r.Method != http.MethodPost {
 					return false
 				}
@@ -193,14 +192,12 @@ func TestRaces(t *testing.T) {
 	})
 	t.Run("a pending capture cannot be refunded yet", func(t *testing.T) {
 		t.Parallel()
-		f := newFakePayPal(t)
+		f := paypalfake.New(t)
 		c := connect(t, f, testOptions())
 		o, _ := c.Authorize(ctx, authReq("race6", 1000, payment.CaptureAutomatic))
-		f.approve(o.ProviderReference, "")
+		f.Approve(o.ProviderReference, "")
 		c.Status(ctx, provider.StatusRequest{PaymentID: "pay_race6", ProviderReference: o.ProviderReference})
-		f.mu.Lock()
-		f.captures[f.orders[o.ProviderReference].CaptureIDs[0]].Status = "PENDING"
-		f.mu.Unlock()
+		f.SetCaptureStatus(f.Order(o.ProviderReference).CaptureIDs[0], "PENDING")
 		_, err := c.Refund(ctx, provider.RefundRequest{PaymentID: "pay_race6", RefundID: "re_6", IdempotencyKey: "re_6",
 			ProviderReference: o.ProviderReference, Amount: 100, Currency: "EUR"})
 		if pe := asProviderError(t, err); pe.Code != "capture_pending" || !pe.Temporary || pe.Uncertain {

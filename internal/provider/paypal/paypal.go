@@ -3,6 +3,7 @@ package paypal
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paymux/paymux/internal/provider"
@@ -92,7 +93,7 @@ func Registration(opts Options) provider.Registration {
 	tokens := newTokenCache()
 	return provider.Registration{
 		Name: Name, DisplayName: "PayPal", Capabilities: Capabilities,
-		ValidateCredentials: ValidateCredentials,
+		ValidateCredentials: ValidateCredentials, MethodOf: MethodOf,
 		New: func(conn provider.Connection) (provider.Connector, error) {
 			cfg, err := parseConfig(conn)
 			if err != nil {
@@ -115,3 +116,12 @@ var (
 	_ provider.Connector = (*connector)(nil)
 	_ provider.Verifier  = (*connector)(nil)
 )
+
+// MethodOf tells the payment method type of a payment_method value: "paypal" (or
+// nothing) is the PayPal wallet, the only method a PayPal connection takes.
+func MethodOf(pm string) (provider.Method, bool) {
+	if m := strings.ToLower(strings.TrimSpace(pm)); m == "" || m == MethodPayPal {
+		return provider.MethodPayPal, true
+	}
+	return "", false
+}

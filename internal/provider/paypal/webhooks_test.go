@@ -11,6 +11,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/paypal/paypalfake"
 )
 
 const orderApprovedEvent = `{"id":"WH-COC11055RA711503B-4YM959094A144403T","event_version":"1.0","create_time":"2026-11-24T11:59:58.000Z",
@@ -42,8 +43,8 @@ func authResource(status string) map[string]any {
 		"supplementary_data": map[string]any{"related_ids": map[string]any{"order_id": "5O190127TN364715T"}}}
 }
 
-func delivery(f *fakePayPal, body []byte) provider.WebhookRequest {
-	return provider.WebhookRequest{Header: f.webhookHeaders(body), Body: body}
+func delivery(f *paypalfake.Server, body []byte) provider.WebhookRequest {
+	return provider.WebhookRequest{Header: f.WebhookHeaders(body), Body: body}
 }
 
 func TestWebhookVerification(t *testing.T) {
@@ -52,7 +53,7 @@ func TestWebhookVerification(t *testing.T) {
 	tests := []struct {
 		name      string
 		body      []byte
-		header    func(f *fakePayPal, h http.Header)
+		header    func(f *paypalfake.Server, h http.Header)
 		webhookID string // "" means the fake's
 		noWebhook bool   // the connection has no webhook_id
 		fault     faultFunc
@@ -62,45 +63,45 @@ func TestWebhookVerification(t *testing.T) {
 	}{
 		{name: "genuine", body: body, ok: true},
 		{name: "genuine, spacing and escapes kept byte for byte", body: []byte("{\"id\":\"WH-1\", \"event_type\" : \"X.UNKNOWN\",\n \"resource\":{\"note\":\"<b>&amp;\\u00e9</b>\"}}"), ok: true},
-		{name: "cert on api.paypal.com", body: body, ok: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert on api.paypal.com", body: body, ok: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://api.paypal.com/v1/notifications/certs/CERT-1")
 		}},
-		{name: "cert on api-m.paypal.com, port 443, upper case", body: body, ok: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert on api-m.paypal.com, port 443, upper case", body: body, ok: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://API-M.PayPal.com:443/v1/notifications/certs/CERT-1")
 		}},
-		{name: "cert on api-m.sandbox.paypal.com", body: body, ok: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert on api-m.sandbox.paypal.com", body: body, ok: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-1")
 		}},
-		{name: "body changed after signing", body: []byte(strings.Replace(orderApprovedEvent, "10.00", "1.00", 1)), header: func(f *fakePayPal, h http.Header) {
-			h.Set(HeaderTransmissionSig, f.sign(h.Get(HeaderTransmissionID), h.Get(HeaderTransmissionTime), f.webhookID, body))
+		{name: "body changed after signing", body: []byte(strings.Replace(orderApprovedEvent, "10.00", "1.00", 1)), header: func(f *paypalfake.Server, h http.Header) {
+			h.Set(HeaderTransmissionSig, f.Sign(h.Get(HeaderTransmissionID), h.Get(HeaderTransmissionTime), f.WebhookID, body))
 		}},
 		{name: "signed for another webhook", body: body, webhookID: "9XX11111111111111"},
-		{name: "signature of another transmission", body: body, header: func(f *fakePayPal, h http.Header) {
+		{name: "signature of another transmission", body: body, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderTransmissionID, "c0ffee00-f8d2-11ee-8f6f-ab1ef5d0a2b9")
 		}},
-		{name: "forged cert host", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "forged cert host", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://evil.example/v1/notifications/certs/CERT-1")
 		}},
-		{name: "look-alike cert host", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "look-alike cert host", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://api.paypal.com.evil.example/certs/CERT-1")
 		}},
-		{name: "cert host as a user name", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert host as a user name", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://api.paypal.com@evil.example/certs/CERT-1")
 		}},
-		{name: "cert over http", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert over http", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "http://api.paypal.com/v1/notifications/certs/CERT-1")
 		}},
-		{name: "cert on another port", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert on another port", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://api.paypal.com:8443/v1/notifications/certs/CERT-1")
 		}},
-		{name: "cert on paypal.com itself", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) {
+		{name: "cert on paypal.com itself", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) {
 			h.Set(HeaderCertURL, "https://www.paypal.com/certs/CERT-1")
 		}},
-		{name: "no signature header", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) { h.Del(HeaderTransmissionSig) }},
-		{name: "no transmission id", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) { h.Del(HeaderTransmissionID) }},
-		{name: "no transmission time", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) { h.Del(HeaderTransmissionTime) }},
-		{name: "no cert url", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) { h.Del(HeaderCertURL) }},
-		{name: "no auth algo", body: body, noCalls: true, header: func(f *fakePayPal, h http.Header) { h.Del(HeaderAuthAlgo) }},
+		{name: "no signature header", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) { h.Del(HeaderTransmissionSig) }},
+		{name: "no transmission id", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) { h.Del(HeaderTransmissionID) }},
+		{name: "no transmission time", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) { h.Del(HeaderTransmissionTime) }},
+		{name: "no cert url", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) { h.Del(HeaderCertURL) }},
+		{name: "no auth algo", body: body, noCalls: true, header: func(f *paypalfake.Server, h http.Header) { h.Del(HeaderAuthAlgo) }},
 		{name: "connection without webhook_id", body: body, noWebhook: true, noCalls: true},
 		{name: "body not JSON", body: []byte("id=WH-1&event_type=x"), noCalls: true},
 		{name: "body a JSON array", body: []byte(`[{"id":"WH-1"}]`), noCalls: true},
@@ -111,22 +112,22 @@ func TestWebhookVerification(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
-			f.setFault(tc.fault)
-			webhookID := f.webhookID
+			f := paypalfake.New(t)
+			f.SetFault(tc.fault)
+			webhookID := f.WebhookID
 			switch {
 			case tc.noWebhook:
 				webhookID = ""
 			case tc.webhookID != "":
 				webhookID = tc.webhookID
 			}
-			c := connectWith(t, Registration(testOptions()), f.srv.URL, f.clientID, f.clientSecret, webhookID)
+			c := connectWith(t, Registration(testOptions()), f.URL, f.ClientID, f.ClientSecret(), webhookID)
 			req := delivery(f, tc.body)
 			if tc.header != nil {
 				tc.header(f, req.Header)
 			}
 			events, err := c.ParseWebhook(context.Background(), req)
-			calls := len(f.requestsTo("POST", "/v1/notifications/verify-webhook-signature"))
+			calls := len(f.Requests("POST", "/v1/notifications/verify-webhook-signature"))
 			switch {
 			case tc.ok:
 				if err != nil {
@@ -146,8 +147,8 @@ func TestWebhookVerification(t *testing.T) {
 				if !errors.Is(err, provider.ErrBadSignature) || events != nil {
 					t.Fatalf("ParseWebhook = %v, %v; want ErrBadSignature", events, err)
 				}
-				if tc.noCalls && (calls != 0 || f.tokenFetches() != 0) {
-					t.Fatalf("%d verify calls and %d token fetches for a delivery refused on sight", calls, f.tokenFetches())
+				if tc.noCalls && (calls != 0 || f.TokenFetches() != 0) {
+					t.Fatalf("%d verify calls and %d token fetches for a delivery refused on sight", calls, f.TokenFetches())
 				}
 			}
 		})
@@ -157,14 +158,14 @@ func TestWebhookVerification(t *testing.T) {
 // TestVerifyRequest: what paymux asks PayPal, and the event sent as received.
 func TestVerifyRequest(t *testing.T) {
 	t.Parallel()
-	f := newFakePayPal(t)
+	f := paypalfake.New(t)
 	c := connect(t, f, testOptions())
 	body := []byte("{\"id\":\"WH-2\",  \"event_type\":\"X.Y\", \"resource\":{\"a\":\"<&>\"}}")
 	req := delivery(f, body)
 	if _, err := c.ParseWebhook(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	sent := f.requestsTo("POST", "/v1/notifications/verify-webhook-signature")[0]
+	sent := f.Requests("POST", "/v1/notifications/verify-webhook-signature")[0]
 	var got map[string]json.RawMessage
 	if err := json.Unmarshal(sent.Body, &got); err != nil {
 		t.Fatal(err)
@@ -179,7 +180,7 @@ func TestVerifyRequest(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, v, req.Header.Get(h))
 		}
 	}
-	if string(got["webhook_id"]) != `"`+f.webhookID+`"` {
+	if string(got["webhook_id"]) != `"`+f.WebhookID+`"` {
 		t.Errorf("webhook_id = %s", got["webhook_id"])
 	}
 	if id := sent.Header.Get("PayPal-Request-Id"); !strings.HasPrefix(id, "paymux-verify-") || len(id) > maxRequestID {
@@ -231,7 +232,7 @@ func TestWebhookTranslation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
+			f := paypalfake.New(t)
 			c := connect(t, f, testOptions())
 			got, err := c.ParseWebhook(context.Background(), delivery(f, tc.body))
 			if err != nil {
@@ -256,17 +257,17 @@ func dump(v any) string { b, _ := json.Marshal(v); return string(b) }
 func TestRefundWebhook(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakePayPal(t)
+	f := paypalfake.New(t)
 	c := connect(t, f, testOptions())
 	o, err := c.Authorize(ctx, authReq("rw", 1000, payment.CaptureAutomatic))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.approve(o.ProviderReference, "")
+	f.Approve(o.ProviderReference, "")
 	if _, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_rw", ProviderReference: o.ProviderReference}); err != nil {
 		t.Fatal(err)
 	}
-	capID := f.order(o.ProviderReference).CaptureIDs[0]
+	capID := f.Order(o.ProviderReference).CaptureIDs[0]
 	refundRes := func(status string) map[string]any {
 		return map[string]any{"id": "1JU08902781691411", "status": status, "custom_id": "re_paymux9", "invoice_id": "re_paymux9",
 			"amount": map[string]any{"currency_code": "EUR", "value": "3.00"},
@@ -294,7 +295,7 @@ func TestRefundWebhook(t *testing.T) {
 		}
 	}
 	// The up link's host is ignored: the capture is read from the connection's API.
-	if reqs := f.requestsTo("GET", "/v2/payments/captures/"+capID); len(reqs) != 3 {
+	if reqs := f.Requests("GET", "/v2/payments/captures/"+capID); len(reqs) != 3 {
 		t.Errorf("%d capture reads, want 3", len(reqs))
 	}
 	// A refund made on PayPal's site names no paymux refund and links nowhere useful.
@@ -328,7 +329,7 @@ func TestWebhookRejectsBadPayloads(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakePayPal(t)
+			f := paypalfake.New(t)
 			c := connect(t, f, testOptions())
 			events, err := c.ParseWebhook(context.Background(), delivery(f, tc.body))
 			if err == nil || errors.Is(err, provider.ErrBadSignature) || events != nil {
@@ -360,7 +361,7 @@ func TestWebhookEventTypes(t *testing.T) {
 // testdata/fuzz/FuzzParseWebhook.
 func FuzzParseWebhook(f *testing.F) {
 	f.Add([]byte(orderApprovedEvent), "", true)
-	pp := newFakePayPal(f)
+	pp := paypalfake.New(f)
 	c := connect(f, pp, testOptions())
 	f.Fuzz(func(t *testing.T, body []byte, certURL string, sign bool) {
 		req := delivery(pp, body)

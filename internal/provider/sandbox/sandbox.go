@@ -83,6 +83,10 @@ func (s *Sandbox) Registration() provider.Registration {
 			return &connector{sb: s, conn: conn}, nil
 		},
 		ValidateCredentials: validateCredentials,
+		MethodOf: func(pm string) (provider.Method, bool) {
+			b, ok := methods[pm]
+			return b.methodType, ok
+		},
 	}
 }
 

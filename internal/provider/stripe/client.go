@@ -2,23 +2,16 @@ package stripe
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
 )
 
@@ -29,15 +22,17 @@ const maxBody = 4 << 20
 // a pinned Stripe-Version, an Idempotency-Key on every POST, and retries with that
 // same key after failures Stripe documents as safe to retry.
 type client struct {
-	base string
-	key  string
-	opts Options
-	log  *slog.Logger
+	base  string
+	key   string
+	opts  Options
+	retry provider.RetryPolicy
+	log   *slog.Logger
 }
 
 func newClient(cfg config, opts Options) *client {
 	return &client{base: cfg.baseURL, key: cfg.secretKey, opts: opts,
-		log: opts.Logger.With("provider", Name, "connection", cfg.connectionID)}
+		retry: provider.RetryPolicy{MaxRetries: opts.MaxRetries, Backoff: opts.RetryBackoff, MaxWait: opts.MaxRetryWait, Now: opts.Now},
+		log:   opts.Logger.With("provider", Name, "connection", cfg.connectionID)}
 }
 
 // form is an ordered list of form fields in Stripe's bracket notation
@@ -71,21 +66,13 @@ func (f *form) encode() string {
 	return b.String()
 }
 
+// maxIdempotencyKey is the longest Idempotency-Key Stripe takes.
+const maxIdempotencyKey = 255
+
 // idempotencyKey derives the key sent to Stripe from paymux's key for the
-// operation. Stripe keeps keys for 24 hours per account and mode, and takes up to
-// 255 characters.
+// operation. Stripe keeps keys for 24 hours per account and mode.
 func idempotencyKey(op, key string) string {
-	if key == "" {
-		// The engine always passes one; without it, a random key still makes this
-		// call's own retries safe.
-		key = payment.RandomString(24)
-	}
-	k := "paymux-" + op + "-" + key
-	if len(k) > 255 {
-		sum := sha256.Sum256([]byte(key))
-		k = "paymux-" + op + "-" + hex.EncodeToString(sum[:])
-	}
-	return k
+	return provider.IdempotencyKey(op, key, maxIdempotencyKey)
 }
 
 // stripeError is the body of a Stripe error answer: {"error":{…}}.
@@ -229,23 +216,13 @@ func (c *client) do(ctx context.Context, method, path string, f *form, idemKey s
 		}
 		ambiguous = ambiguous || ce.inconclusive()
 		ce.ambiguous = ambiguous
-		if wait < 0 || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
-			return ce
-		}
-		if wait > c.opts.MaxRetryWait {
-			return ce
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		if !c.retry.Allowed(ctx, attempt, wait) {
 			return ce
 		}
 		c.log.Warn("stripe call failed; retrying with the same idempotency key",
 			"method", method, "path", path, "status", ce.status, "attempt", attempt+1, "wait", wait, "err", ce.code())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !provider.Sleep(ctx, wait) {
 			return ce
-		case <-t.C:
 		}
 	}
 }
@@ -262,14 +239,6 @@ func (c *client) attempt(ctx context.Context, method, path, enc, idemKey string,
 	} else {
 		body = strings.NewReader(enc)
 	}
-	var sent atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				sent.Store(true)
-			}
-		},
-	})
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return &callError{method: method, path: path, err: err}, -1
@@ -282,29 +251,23 @@ func (c *client) attempt(ctx context.Context, method, path, enc, idemKey string,
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Idempotency-Key", idemKey)
 	}
-	start := time.Now()
-	resp, err := c.opts.HTTPClient.Do(req)
-	if err != nil {
-		c.log.Debug("stripe request", "method", method, "path", path, "attempt", n+1, "duration", time.Since(start), "err", "network")
-		return &callError{method: method, path: path, sent: sent.Load(), err: scrub(err, c.key)}, c.backoff(n)
+	x := provider.Send(c.opts.HTTPClient, req, maxBody)
+	reqID := x.Header.Get("Request-Id")
+	if x.Err != nil {
+		c.log.Debug("stripe request", "method", method, "path", path, "request_id", reqID, "attempt", n+1, "duration", x.Duration, "err", "network")
+		return &callError{method: method, path: path, sent: x.Sent, requestID: reqID, err: provider.Scrub(x.Err, c.key)}, c.retry.Delay(n)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	reqID := resp.Header.Get("Request-Id")
-	c.log.Debug("stripe request", "method", method, "path", path, "status", resp.StatusCode,
-		"request_id", reqID, "attempt", n+1, "duration", time.Since(start))
-	if err != nil {
-		// The answer was lost on the way: as good as a reset after sending.
-		return &callError{method: method, path: path, sent: true, requestID: reqID, err: scrub(err, c.key)}, c.backoff(n)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	c.log.Debug("stripe request", "method", method, "path", path, "status", x.Status,
+		"request_id", reqID, "attempt", n+1, "duration", x.Duration)
+	raw := x.Body
+	if x.Status >= 200 && x.Status < 300 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return &callError{method: method, path: path, status: resp.StatusCode, sent: true, requestID: reqID,
+			return &callError{method: method, path: path, status: x.Status, sent: true, requestID: reqID,
 				err: fmt.Errorf("decode Stripe's answer: %w", err)}, -1
 		}
 		return nil, 0
 	}
-	ce := &callError{method: method, path: path, status: resp.StatusCode, sent: true, requestID: reqID}
+	ce := &callError{method: method, path: path, status: x.Status, sent: true, requestID: reqID}
 	var env struct {
 		Error *stripeError `json:"error"`
 	}
@@ -313,13 +276,13 @@ func (c *client) attempt(ctx context.Context, method, path, enc, idemKey string,
 	} else {
 		ce.err = fmt.Errorf("unreadable error body (%d bytes)", len(raw))
 	}
-	return ce, c.retryWait(resp, ce, n)
+	return ce, c.retryWait(x.Header, ce, n)
 }
 
 // retryWait decides whether an error answer may be retried, the way Stripe's own
 // libraries do: as Stripe-Should-Retry says if present, else on 409, 429 and 5xx.
-func (c *client) retryWait(resp *http.Response, ce *callError, n int) time.Duration {
-	switch resp.Header.Get("Stripe-Should-Retry") {
+func (c *client) retryWait(h http.Header, ce *callError, n int) time.Duration {
+	switch h.Get("Stripe-Should-Retry") {
 	case "false":
 		return -1
 	case "true":
@@ -328,50 +291,5 @@ func (c *client) retryWait(resp *http.Response, ce *callError, n int) time.Durat
 			return -1
 		}
 	}
-	if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.opts.Now()); ok {
-		return d
-	}
-	return c.backoff(n)
+	return c.retry.Wait(h, n)
 }
-
-// backoff is the n-th retry's delay: RetryBackoff doubled per retry, with jitter
-// of up to a quarter, and at most MaxRetryWait.
-func (c *client) backoff(n int) time.Duration {
-	d := c.opts.RetryBackoff << min(n, 16)
-	d += time.Duration(rand.Int64N(int64(d)/4 + 1))
-	return min(d, c.opts.MaxRetryWait)
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// scrub removes the API key from an error's text. net/http does not put headers
-// in errors, but a proxy or transport wrapper might; keys must never reach logs.
-func scrub(err error, key string) error {
-	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	return &scrubbed{msg: strings.ReplaceAll(err.Error(), key, "[redacted]"), err: err}
-}
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (s *scrubbed) Error() string { return s.msg }
-
-// Unwrap keeps errors.Is(err, context.DeadlineExceeded) and the like working.
-func (s *scrubbed) Unwrap() error { return s.err }

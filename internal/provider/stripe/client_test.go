@@ -11,6 +11,8 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/stripe/stripefake"
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
 // Faults: how failures on the way to and from Stripe are retried and classified.
@@ -89,11 +91,11 @@ func TestFaults(t *testing.T) {
 			call: lookup, wantErr: true, temporary: true, code: "invalid_response", requests: 1},
 		{name: "malformed error body is permanent", fault: onRequests(status(400, nil, `oops`), all),
 			call: authorize, wantErr: true, code: "api_error", requests: 1},
-		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset after the request was read", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: authorize, wantErr: true, uncertain: true, temporary: true, code: "network_error", requests: 3},
 		{name: "reset, then 409 while Stripe still works on it, is uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request, _ url.Values) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(409, nil, body409)(w, r)
 			}
@@ -101,14 +103,14 @@ func TestFaults(t *testing.T) {
 		}, call: authorize, wantErr: true, uncertain: true, temporary: true, code: "idempotency_error", requests: 3},
 		{name: "reset, then a conclusive 400, is not uncertain", fault: func(n int, w http.ResponseWriter, r *http.Request, _ url.Values) bool {
 			if n == 1 {
-				resetConn(t, w)
+				fakepsp.ResetConn(w)
 			} else {
 				status(400, nil, `{"error":{"type":"invalid_request_error","code":"parameter_invalid_integer","message":"Invalid integer"}}`)(w, r)
 			}
 			return true
 		}, call: authorize, wantErr: true, code: "parameter_invalid_integer", requests: 2},
 		{name: "reset after Stripe acted, then the retry replays its answer", resetAfterRun: true, call: authorize, requests: 2},
-		{name: "connection reset on a GET is not uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { resetConn(t, w) }, all),
+		{name: "connection reset on a GET is not uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) { fakepsp.ResetConn(w) }, all),
 			call: lookup, wantErr: true, temporary: true, code: "network_error", requests: 3},
 		{name: "timeout after sending is uncertain", fault: onRequests(func(w http.ResponseWriter, r *http.Request) {
 			select {
@@ -120,18 +122,18 @@ func TestFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeStripe(t)
-			f.setFault(tc.fault)
+			f := stripefake.New(t, APIVersion)
+			f.SetFault(tc.fault)
 			if tc.resetAfterRun {
-				f.setAfterExecute(func(n int, w http.ResponseWriter) bool {
+				f.SetAfterExecute(func(n int, w http.ResponseWriter) bool {
 					if n == 1 {
-						resetConn(t, w)
+						fakepsp.ResetConn(w)
 						return true
 					}
 					return false
 				})
 			}
-			c := connect(t, f.srv.URL, f.key, testOptions())
+			c := connect(t, f.URL, f.Key, testOptions())
 			ctx := context.Background()
 			if tc.timeout > 0 {
 				var cancel context.CancelFunc
@@ -139,7 +141,7 @@ func TestFaults(t *testing.T) {
 				defer cancel()
 			}
 			err := tc.call(ctx, c)
-			reqs := f.requestsTo("", "")
+			reqs := f.Requests("", "")
 			if len(reqs) != tc.requests {
 				t.Errorf("%d requests, want %d", len(reqs), tc.requests)
 			}
@@ -157,7 +159,7 @@ func TestFaults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("err = %v", err)
 				}
-				if n := f.intentCount(); tc.call != nil && n != 1 && len(reqs) > 0 && reqs[0].Method == http.MethodPost {
+				if n := f.IntentCount(); tc.call != nil && n != 1 && len(reqs) > 0 && reqs[0].Method == http.MethodPost {
 					t.Errorf("Stripe holds %d intents, want 1", n)
 				}
 				return
@@ -191,22 +193,22 @@ func TestConnectionRefusedIsNotUncertain(t *testing.T) {
 
 func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	t.Parallel()
-	f := newFakeStripe(t)
+	f := stripefake.New(t, APIVersion)
 	var logs logBuffer
 	opts := testOptions()
 	opts.Logger = debugLogger(&logs)
-	c := connect(t, f.srv.URL, f.key, opts)
+	c := connect(t, f.URL, f.Key, opts)
 	ctx := context.Background()
 	if _, err := c.Authorize(ctx, authReq("log", "pm_card_visa", 1000, payment.CaptureAutomatic)); err != nil {
 		t.Fatal(err)
 	}
-	f.setFault(onRequests(status(500, nil, body500), 0))
+	f.SetFault(onRequests(status(500, nil, body500), 0))
 	_, err := c.Authorize(ctx, authReq("log2", "pm_card_visa", 1000, payment.CaptureAutomatic))
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	// A wrong key: Stripe's 401 must not echo it either.
-	bad := connect(t, f.srv.URL, "sk_test_wrong_secret_value", opts)
+	bad := connect(t, f.URL, "sk_test_wrong_secret_value", opts)
 	_, err401 := bad.Status(ctx, provider.StatusRequest{PaymentID: "pay_x", ProviderReference: "pi_x"})
 	if pe := asProviderError(t, err401); pe.Temporary || pe.Uncertain {
 		t.Errorf("401 error = %+v", pe)
@@ -215,7 +217,7 @@ func TestSecretsStayOutOfLogsAndErrors(t *testing.T) {
 	if !strings.Contains(out, "stripe request") {
 		t.Fatalf("no request log lines: %s", out)
 	}
-	for _, secret := range []string{f.key, "sk_test_wrong_secret_value", testWebhookSecret, "pm_card_visa", "Bearer"} {
+	for _, secret := range []string{f.Key, "sk_test_wrong_secret_value", testWebhookSecret, "pm_card_visa", "Bearer"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q:\n%s", secret, out)
 		}
@@ -265,25 +267,6 @@ func TestFormEncoding(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false}, {"2", 2 * time.Second, true}, {"0", 0, true}, {"-1", 0, false}, {"soon", 0, false},
-		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-	}
-	for _, tc := range tests {
-		if got, ok := retryAfter(tc.in, now); got != tc.want || ok != tc.ok {
-			t.Errorf("retryAfter(%q) = %s, %t; want %s, %t", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -302,13 +285,13 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeStripe(t)
-			f.setFault(tc.fault)
-			key := f.key
+			f := stripefake.New(t, APIVersion)
+			f.SetFault(tc.fault)
+			key := f.Key
 			if tc.badKey {
 				key = "sk_test_revoked_key_123456"
 			}
-			err := connect(t, f.srv.URL, key, testOptions()).(*connector).Verify(context.Background())
+			err := connect(t, f.URL, key, testOptions()).(*connector).Verify(context.Background())
 			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)

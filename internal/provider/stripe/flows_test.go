@@ -8,6 +8,7 @@ import (
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
+	"github.com/paymux/paymux/internal/provider/stripe/stripefake"
 )
 
 // Stateful flows against fakeStripe: what the connector sends and how it reads
@@ -24,9 +25,9 @@ func TestFlows(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		run  func(t *testing.T, f *fakeStripe, c provider.Connector)
+		run  func(t *testing.T, f *stripefake.Server, c provider.Connector)
 	}{
-		{"automatic capture succeeds and sends what Stripe expects", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"automatic capture succeeds and sends what Stripe expects", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("auto", "pm_card_visa", 1050, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -36,7 +37,7 @@ func TestFlows(t *testing.T) {
 			if o != want || !strings.HasPrefix(o.ProviderReference, "pi_") {
 				t.Fatalf("outcome = %+v, want %+v", o, want)
 			}
-			reqs := f.requestsTo("POST", "/v1/payment_intents")
+			reqs := f.Requests("POST", "/v1/payment_intents")
 			if len(reqs) != 1 {
 				t.Fatalf("%d create requests, want 1", len(reqs))
 			}
@@ -54,14 +55,14 @@ func TestFlows(t *testing.T) {
 				t.Errorf("expand[] = %q", got)
 			}
 			for h, v := range map[string]string{"Idempotency-Key": "paymux-authorize-pay_auto-authorize-1",
-				"Stripe-Version": APIVersion, "Authorization": "Bearer " + f.key,
+				"Stripe-Version": APIVersion, "Authorization": "Bearer " + f.Key,
 				"Content-Type": "application/x-www-form-urlencoded"} {
 				if got := r.Header.Get(h); got != v {
 					t.Errorf("header %s = %q, want %q", h, got, v)
 				}
 			}
 		}},
-		{"generic decline is a failed outcome with the decline code", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"generic decline is a failed outcome with the decline code", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("dec", "pm_card_chargeDeclined", 1000, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -71,7 +72,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("outcome = %+v", o)
 			}
 		}},
-		{"insufficient funds decline", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"insufficient funds decline", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("nsf", "pm_card_visa_chargeDeclinedInsufficientFunds", 1000, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -85,28 +86,28 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("Status = %+v, %v", s, err)
 			}
 		}},
-		{"3-D Secure redirects, then succeeds after the challenge", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"3-D Secure redirects, then succeeds after the challenge", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("3ds", "pm_card_threeDSecure2Required", 2000, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
 			}
-			if o.Status != payment.StatusRequiresAction || o.RedirectURL != f.srv.URL+"/3ds/"+o.ProviderReference || o.CardLast4 != "3155" {
+			if o.Status != payment.StatusRequiresAction || o.RedirectURL != f.URL+"/3ds/"+o.ProviderReference || o.CardLast4 != "3155" {
 				t.Fatalf("outcome = %+v", o)
 			}
-			if pi := f.intent(o.ProviderReference); pi.ReturnURL != "https://paymux.test/pay/pay_3ds/return" {
+			if pi := f.Intent(o.ProviderReference); pi.ReturnURL != "https://paymux.test/pay/pay_3ds/return" {
 				t.Fatalf("return_url at Stripe = %q", pi.ReturnURL)
 			}
 			s, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_3ds", ProviderReference: o.ProviderReference})
 			if err != nil || s.Status != payment.StatusRequiresAction {
 				t.Fatalf("Status before the challenge = %+v, %v", s, err)
 			}
-			f.completeChallenge(o.ProviderReference)
+			f.CompleteChallenge(o.ProviderReference)
 			s, err = c.Status(ctx, provider.StatusRequest{PaymentID: "pay_3ds", ProviderReference: o.ProviderReference})
 			if err != nil || s.Status != payment.StatusSucceeded || s.AmountCaptured != 2000 {
 				t.Fatalf("Status after the challenge = %+v, %v", s, err)
 			}
 		}},
-		{"manual capture, then a partial capture", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"manual capture, then a partial capture", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("man", "pm_card_mastercard", 1000, payment.CaptureManual))
 			if err != nil || o.Status != payment.StatusRequiresCapture || o.CardBrand != "mastercard" {
 				t.Fatalf("Authorize = %+v, %v", o, err)
@@ -117,7 +118,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || cp.Status != payment.StatusSucceeded || cp.AmountCaptured != 600 {
 				t.Fatalf("Capture = %+v, %v", cp, err)
 			}
-			if got := f.requestsTo("POST", "/v1/payment_intents/"+o.ProviderReference+"/capture")[0].Form.Get("amount_to_capture"); got != "600" {
+			if got := f.Requests("POST", "/v1/payment_intents/"+o.ProviderReference+"/capture")[0].Form.Get("amount_to_capture"); got != "600" {
 				t.Errorf("amount_to_capture = %q", got)
 			}
 			// A retry with the same key is answered from Stripe's idempotency store.
@@ -133,7 +134,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("second capture error = %+v", pe)
 			}
 		}},
-		{"cancel an authorisation, twice", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"cancel an authorisation, twice", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("void", "pm_card_visa", 1000, payment.CaptureManual))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -154,7 +155,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("void of a succeeded intent = %+v", pe)
 			}
 		}},
-		{"partial refunds up to the captured amount", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"partial refunds up to the captured amount", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			o, err := c.Authorize(ctx, authReq("ref", "pm_card_visa", 1000, payment.CaptureAutomatic))
 			if err != nil {
 				t.Fatalf("Authorize: %v", err)
@@ -165,7 +166,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || res.State != payment.RefundSucceeded || !strings.HasPrefix(res.ProviderReference, "re_fake") {
 				t.Fatalf("Refund = %+v, %v", res, err)
 			}
-			sent := f.requestsTo("POST", "/v1/refunds")[0]
+			sent := f.Requests("POST", "/v1/refunds")[0]
 			for k, v := range map[string]string{"payment_intent": o.ProviderReference, "amount": "300", "reason": "requested_by_customer",
 				"metadata[paymux_refund_id]": "re_paymux1", "metadata[paymux_payment_id]": "pay_ref"} {
 				if got := sent.Form.Get(k); got != v {
@@ -180,7 +181,7 @@ func TestFlows(t *testing.T) {
 			if res, err := c.Refund(ctx, rr2); err != nil || res.State != payment.RefundSucceeded {
 				t.Fatalf("second Refund = %+v, %v", res, err)
 			}
-			if got := f.requestsTo("POST", "/v1/refunds")[1].Form["reason"]; got != nil {
+			if got := f.Requests("POST", "/v1/refunds")[1].Form["reason"]; got != nil {
 				t.Errorf("an unknown reason was sent: %q", got)
 			}
 			rr3 := rr2
@@ -190,7 +191,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("over-refund error = %+v", pe)
 			}
 		}},
-		{"the same idempotency key returns the same PaymentIntent", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"the same idempotency key returns the same PaymentIntent", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			r := authReq("idem", "pm_card_visa", 1000, payment.CaptureAutomatic)
 			a, err := c.Authorize(ctx, r)
 			if err != nil {
@@ -200,7 +201,7 @@ func TestFlows(t *testing.T) {
 			if err != nil || a != b {
 				t.Fatalf("second Authorize = %+v, %v; want %+v", b, err, a)
 			}
-			if n := f.intentCount(); n != 1 {
+			if n := f.IntentCount(); n != 1 {
 				t.Fatalf("Stripe holds %d intents, want 1", n)
 			}
 			// The same key with other parameters is an idempotency_error, permanent.
@@ -210,7 +211,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("key reuse error = %+v", pe)
 			}
 		}},
-		{"a declined attempt replays as the same decline", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"a declined attempt replays as the same decline", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			r := authReq("decidem", "pm_card_chargeDeclined", 1000, payment.CaptureAutomatic)
 			a, err := c.Authorize(ctx, r)
 			b, err2 := c.Authorize(ctx, r)
@@ -218,13 +219,13 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("Authorize twice = %+v, %v / %+v, %v", a, err, b, err2)
 			}
 		}},
-		{"status of an unknown intent is ErrUnknownPayment", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"status of an unknown intent is ErrUnknownPayment", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			_, err := c.Status(ctx, provider.StatusRequest{PaymentID: "pay_x", ProviderReference: "pi_missing"})
 			if !errors.Is(err, provider.ErrUnknownPayment) {
 				t.Fatalf("err = %v, want ErrUnknownPayment", err)
 			}
 		}},
-		{"status without a reference finds the attempt by metadata", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"status without a reference finds the attempt by metadata", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			r1 := authReq("lost", "pm_card_chargeDeclined", 1000, payment.CaptureAutomatic)
 			first, _ := c.Authorize(ctx, r1)
 			r2 := r1
@@ -242,7 +243,7 @@ func TestFlows(t *testing.T) {
 					t.Errorf("Status(%s) = %+v, %v; want %+v", tc.key, got, err, tc.want)
 				}
 			}
-			if q := f.requestsTo("GET", "/v1/payment_intents/search")[0].Form.Get("query"); q != "metadata['paymux_payment_id']:'pay_lost'" {
+			if q := f.Requests("GET", "/v1/payment_intents/search")[0].Form.Get("query"); q != "metadata['paymux_payment_id']:'pay_lost'" {
 				t.Errorf("search query = %q", q)
 			}
 			// An attempt Stripe's search does not show (yet) is temporary, never "unknown".
@@ -252,7 +253,7 @@ func TestFlows(t *testing.T) {
 				t.Fatalf("missing attempt error = %+v", pe)
 			}
 		}},
-		{"amounts in Stripe's units", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"amounts in Stripe's units", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			for _, tc := range []struct {
 				currency string
 				amount   int64
@@ -267,12 +268,12 @@ func TestFlows(t *testing.T) {
 				if o.AmountCaptured != tc.amount {
 					t.Errorf("%s: captured %d, want %d", tc.currency, o.AmountCaptured, tc.amount)
 				}
-				reqs := f.requestsTo("POST", "/v1/payment_intents")
+				reqs := f.Requests("POST", "/v1/payment_intents")
 				if got := reqs[len(reqs)-1].Form; got.Get("amount") != tc.sent || got.Get("currency") != strings.ToLower(tc.currency) {
 					t.Errorf("%s: sent amount %s %s, want %s", tc.currency, got.Get("amount"), got.Get("currency"), tc.sent)
 				}
 			}
-			before := len(f.requestsTo("", ""))
+			before := len(f.Requests("", ""))
 			for _, tc := range []struct {
 				currency string
 				amount   int64
@@ -284,18 +285,18 @@ func TestFlows(t *testing.T) {
 					t.Errorf("%d %s: %+v", tc.amount, tc.currency, pe)
 				}
 			}
-			if after := len(f.requestsTo("", "")); after != before {
+			if after := len(f.Requests("", "")); after != before {
 				t.Errorf("%d requests sent for refused amounts", after-before)
 			}
 		}},
-		{"unknown payment method is a permanent provider error", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"unknown payment method is a permanent provider error", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			_, err := c.Authorize(ctx, authReq("nopm", "pm_nope", 1000, payment.CaptureAutomatic))
 			pe := asProviderError(t, err)
 			if pe.Code != "resource_missing" || pe.Temporary || pe.Uncertain || !strings.Contains(pe.Message, "No such PaymentMethod") {
 				t.Fatalf("error = %+v", pe)
 			}
 		}},
-		{"missing payment method or bad reference is refused before sending", func(t *testing.T, f *fakeStripe, c provider.Connector) {
+		{"missing payment method or bad reference is refused before sending", func(t *testing.T, f *stripefake.Server, c provider.Connector) {
 			_, err := c.Authorize(ctx, authReq("empty", "", 1000, payment.CaptureAutomatic))
 			asPaymentError(t, err)
 			for _, ref := range []string{"", "../v1/refunds", "pi_1/cancel", "pi 1"} {
@@ -306,7 +307,7 @@ func TestFlows(t *testing.T) {
 					t.Errorf("Refund(%q) accepted", ref)
 				}
 			}
-			if n := len(f.requestsTo("", "")); n != 0 {
+			if n := len(f.Requests("", "")); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}
 		}},
@@ -314,8 +315,8 @@ func TestFlows(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeStripe(t)
-			tc.run(t, f, connect(t, f.srv.URL, f.key, testOptions()))
+			f := stripefake.New(t, APIVersion)
+			tc.run(t, f, connect(t, f.URL, f.Key, testOptions()))
 		})
 	}
 }

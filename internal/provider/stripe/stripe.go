@@ -3,6 +3,7 @@ package stripe
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paymux/paymux/internal/provider"
@@ -90,7 +91,7 @@ func Registration(opts Options) provider.Registration {
 	opts = opts.withDefaults()
 	return provider.Registration{
 		Name: Name, DisplayName: "Stripe", Capabilities: Capabilities,
-		ValidateCredentials: ValidateCredentials,
+		ValidateCredentials: ValidateCredentials, MethodOf: MethodOf,
 		New: func(conn provider.Connection) (provider.Connector, error) {
 			cfg, err := parseConfig(conn)
 			if err != nil {
@@ -111,3 +112,13 @@ type connector struct {
 }
 
 var _ provider.Connector = (*connector)(nil)
+
+// MethodOf tells the payment method type of a payment_method value offline where it
+// can: Stripe's test card methods (pm_card_…) are cards. A PaymentMethod id from
+// Stripe.js (pm_…) may be a card or a card in a wallet, which only Stripe knows.
+func MethodOf(pm string) (provider.Method, bool) {
+	if strings.HasPrefix(pm, "pm_card_") {
+		return provider.MethodCard, true
+	}
+	return "", false
+}

@@ -16,7 +16,7 @@ const paymentCols = `merchant_id, id, livemode, status, amount, amount_capturabl
  amount_refunded, refund_status, currency, order_id, description, provider, connection_id,
  provider_reference, payment_method_type, card_brand, card_last4, capture_method, channel,
  customer, items, metadata, return_url, checkout_url, next_action, failure_code,
- failure_message, attempts, attempt_pending, version, expires_at, created_at, updated_at`
+ failure_message, attempts, attempt_pending, capture_failures, version, expires_at, created_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -31,7 +31,7 @@ func scanPayment(r scanner) (*payment.Payment, error) {
 		&p.Description, &p.Provider, &p.ConnectionID, &p.ProviderReference, &p.PaymentMethodType,
 		&p.CardBrand, &p.CardLast4, &p.CaptureMethod, &p.Channel, &customer, &items, &metadata,
 		&p.ReturnURL, &p.CheckoutURL, &nextAction, &p.FailureCode, &p.FailureMessage,
-		&p.Attempts, &p.AttemptPending, &p.Version, &expires, &created, &updated)
+		&p.Attempts, &p.AttemptPending, &p.CaptureFailures, &p.Version, &expires, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +118,13 @@ func (x *queries) InsertPayment(ctx context.Context, p *payment.Payment) error {
 	}
 	p.Version = 1
 	_, err := x.exec(ctx, `INSERT INTO payments (`+paymentCols+`)
- VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		p.MerchantID, p.ID, p.Livemode, p.Status, p.Amount, p.AmountCapturable, p.AmountCaptured,
 		p.AmountRefunded, p.RefundStatus, p.Currency, p.OrderID, p.Description, p.Provider,
 		p.ConnectionID, p.ProviderReference, p.PaymentMethodType, p.CardBrand, p.CardLast4,
 		p.CaptureMethod, p.Channel, mustJSON(p.Customer), mustJSON(p.Items), mustJSON(p.Metadata),
 		p.ReturnURL, p.CheckoutURL, nextActionJSON(p.NextAction), p.FailureCode, p.FailureMessage,
-		p.Attempts, p.AttemptPending, p.Version, micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
+		p.Attempts, p.AttemptPending, p.CaptureFailures, p.Version, micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
 	return err
 }
 
@@ -135,11 +135,11 @@ func (x *queries) UpdatePayment(ctx context.Context, p *payment.Payment) error {
 	res, err := x.exec(ctx, `UPDATE payments SET status = ?, amount_capturable = ?, amount_captured = ?,
  amount_refunded = ?, refund_status = ?, provider = ?, connection_id = ?, provider_reference = ?,
  payment_method_type = ?, card_brand = ?, card_last4 = ?, next_action = ?, failure_code = ?,
- failure_message = ?, attempts = ?, attempt_pending = ?, metadata = ?, version = version + 1, updated_at = ?
+ failure_message = ?, attempts = ?, attempt_pending = ?, capture_failures = ?, metadata = ?, version = version + 1, updated_at = ?
  WHERE merchant_id = ? AND id = ? AND version = ?`,
 		p.Status, p.AmountCapturable, p.AmountCaptured, p.AmountRefunded, p.RefundStatus, p.Provider,
 		p.ConnectionID, p.ProviderReference, p.PaymentMethodType, p.CardBrand, p.CardLast4,
-		nextActionJSON(p.NextAction), p.FailureCode, p.FailureMessage, p.Attempts, p.AttemptPending, mustJSON(p.Metadata),
+		nextActionJSON(p.NextAction), p.FailureCode, p.FailureMessage, p.Attempts, p.AttemptPending, p.CaptureFailures, mustJSON(p.Metadata),
 		micros(p.UpdatedAt), p.MerchantID, p.ID, p.Version)
 	if err != nil {
 		return err

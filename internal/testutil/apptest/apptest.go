@@ -20,6 +20,7 @@ import (
 	"github.com/paymux/paymux/internal/app"
 	"github.com/paymux/paymux/internal/engine"
 	"github.com/paymux/paymux/internal/jobs"
+	"github.com/paymux/paymux/internal/provider"
 	"github.com/paymux/paymux/internal/testutil/pgtest"
 )
 
@@ -101,6 +102,28 @@ func WithDatabaseURL(url string) Option { return func(s *settings) { s.cfg.Datab
 // WithAdmission bounds concurrent API requests.
 func WithAdmission(max int, wait time.Duration) Option {
 	return func(s *settings) { s.cfg.MaxInFlight, s.cfg.AdmissionWait = max, wait }
+}
+
+// WithProviderTimeout bounds each provider call, retries included.
+func WithProviderTimeout(d time.Duration) Option {
+	return func(s *settings) { s.cfg.ProviderTimeout = d }
+}
+
+// WithReconcileAfter sets when a payment left processing is first looked up at its
+// provider (and the step of later lookups).
+func WithReconcileAfter(d time.Duration) Option {
+	return func(s *settings) { s.cfg.ReconcileAfter = d }
+}
+
+// WithBreaker sets the provider circuit breakers: failures consecutive failed
+// calls open a connection's breaker for coolDown (negative failures disables them).
+func WithBreaker(failures int, coolDown time.Duration) Option {
+	return WithBreakerConfig(provider.BreakerConfig{Failures: failures, CoolDown: coolDown})
+}
+
+// WithBreakerConfig sets the provider circuit breakers, clock included.
+func WithBreakerConfig(c provider.BreakerConfig) Option {
+	return func(s *settings) { s.cfg.Breaker = c }
 }
 
 // Start builds and starts paymux on engine ("sqlite" or "postgres").

@@ -1,6 +1,15 @@
-package stripe
+// Package stripefake is an in-process, stateful Stripe for tests: a real HTTP
+// server on loopback that follows Stripe's documented behaviour for the flows
+// paymux's connector uses (see Server). It is test-support code, written from
+// Stripe's documentation rather than from the connector, and imports nothing of the
+// connector, so that a misreading of Stripe on one side is not mirrored on the
+// other.
+package stripefake
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,35 +23,47 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paymux/paymux/internal/testutil/fakepsp"
 )
 
-// fakeStripe is an in-process, stateful Stripe that follows Stripe's documented
-// behaviour for the flows the connector uses: PaymentIntents created and confirmed
-// with Stripe's test payment methods, 402 card errors carrying the intent, 3-D
-// Secure redirects, manual and partial capture, cancel, refunds, search by
-// metadata, resource_missing, and idempotency keys that replay the first answer
-// (including errors) and refuse reuse with other parameters. Faults the real
-// thing produces only rarely are injected with fault.
-type fakeStripe struct {
-	t   *testing.T
-	srv *httptest.Server
-	key string
+// Server is a stateful Stripe: PaymentIntents created and confirmed with Stripe's
+// test payment methods, 402 card errors carrying the intent, 3-D Secure through a
+// redirect to a challenge page that sends the shopper back to the intent's
+// return_url (with payment_intent, payment_intent_client_secret and
+// redirect_status, as Stripe does), manual and partial capture, cancel, refunds,
+// search by metadata, resource_missing, idempotency keys that replay the first
+// answer (including errors) and refuse reuse with other parameters, and signed
+// webhook events (payment_intent.*, charge.refunded, refund.created) queued for the
+// test to deliver. Faults the real thing produces only rarely are injected with
+// Inject (into the request that moves money: confirming an intent, capturing it)
+// or, for connector tests, with SetFault and SetAfterExecute.
+type Server struct {
+	// URL is the API base URL to point a connection at.
+	URL string
+	// Key is the secret key the fake accepts.
+	Key string
+	// WebhookSecret signs the webhook events.
+	WebhookSecret string
+
+	t          testing.TB
+	srv        *httptest.Server
+	apiVersion string
+	inject     fakepsp.Injector
+	outbox     fakepsp.Outbox
 
 	mu       sync.Mutex
 	seq      int
-	intents  map[string]*fakeIntent
+	intents  map[string]*Intent
 	refunds  map[string]*fakeRefund
 	idem     map[string]idemEntry
-	requests []fakeRequest
-	// fault, when set, sees every request first (n counts from 1) and may answer
-	// it itself by returning true. It runs without mu held.
-	fault func(n int, w http.ResponseWriter, r *http.Request, form url.Values) bool
-	// afterExecute, when set, runs after a POST was executed and its answer stored
-	// under the idempotency key, and may take over the connection (e.g. reset it).
-	afterExecute func(n int, w http.ResponseWriter) bool
+	requests []Request
+	fault    func(n int, w http.ResponseWriter, r *http.Request, form url.Values) bool
+	after    func(n int, w http.ResponseWriter) bool
 }
 
-type fakeRequest struct {
+// Request is a request the fake received.
+type Request struct {
 	Method, Path string
 	Form         url.Values
 	Header       http.Header
@@ -55,7 +76,8 @@ type idemEntry struct {
 	body        []byte
 }
 
-type fakeIntent struct {
+// Intent is the fake's PaymentIntent.
+type Intent struct {
 	ID, Status, Currency, CaptureMethod, PaymentMethod, ReturnURL string
 	Amount, AmountCapturable, AmountReceived, AmountRefunded      int64
 	Metadata                                                      map[string]string
@@ -72,15 +94,16 @@ type fakeRefund struct {
 	Metadata                   map[string]string
 }
 
-// fakeCard is what a Stripe test payment method does.
-type fakeCard struct {
+// card is what a Stripe test payment method does.
+type card struct {
 	brand, last4         string
 	decline, declineCode string // card error code and decline code
 	message              string
 	threeDS              bool
 }
 
-var fakeCards = map[string]fakeCard{
+// cards are Stripe's test PaymentMethods the fake knows.
+var cards = map[string]card{
 	"pm_card_visa":                                 {brand: "visa", last4: "4242"},
 	"pm_card_mastercard":                           {brand: "mastercard", last4: "4444"},
 	"pm_card_chargeDeclined":                       {brand: "visa", last4: "0002", decline: "card_declined", declineCode: "generic_decline", message: "Your card was declined."},
@@ -88,25 +111,37 @@ var fakeCards = map[string]fakeCard{
 	"pm_card_threeDSecure2Required":                {brand: "visa", last4: "3155", threeDS: true},
 }
 
-func newFakeStripe(t *testing.T) *fakeStripe {
+// refundReasons are the refund reasons Stripe accepts.
+var refundReasons = map[string]bool{"duplicate": true, "fraudulent": true, "requested_by_customer": true}
+
+// New starts a fake Stripe that requires Stripe-Version apiVersion on every request
+// ("" accepts any). It stops when the test ends.
+func New(t testing.TB, apiVersion string) *Server {
 	t.Helper()
-	f := &fakeStripe{t: t, key: "sk_test_fake_" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		intents: map[string]*fakeIntent{}, refunds: map[string]*fakeRefund{}, idem: map[string]idemEntry{}}
+	f := &Server{t: t, apiVersion: apiVersion, Key: "sk_test_fake" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		WebhookSecret: "whsec_fake" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		intents:       map[string]*Intent{}, refunds: map[string]*fakeRefund{}, idem: map[string]idemEntry{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeStripe) nextID(prefix string) string {
+// Credentials are those of a paymux test connection to this fake.
+func (f *Server) Credentials() map[string]string {
+	return map[string]string{"secret_key": f.Key, "webhook_secret": f.WebhookSecret}
+}
+
+func (f *Server) nextID(prefix string) string {
 	f.seq++
 	return fmt.Sprintf("%s_fake%06d", prefix, f.seq)
 }
 
-// requestsTo lists the recorded requests to path (all paths when empty).
-func (f *fakeStripe) requestsTo(method, path string) []fakeRequest {
+// Requests lists the recorded requests with that method and path (any when empty).
+func (f *Server) Requests(method, path string) []Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []fakeRequest
+	var out []Request
 	for _, r := range f.requests {
 		if (method == "" || r.Method == method) && (path == "" || r.Path == path) {
 			out = append(out, r)
@@ -115,34 +150,63 @@ func (f *fakeStripe) requestsTo(method, path string) []fakeRequest {
 	return out
 }
 
-func (f *fakeStripe) intent(id string) fakeIntent {
+// Intent returns a copy of intent id.
+func (f *Server) Intent(id string) Intent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return *f.intents[id]
 }
 
-// setFault replaces the fault hook.
-func (f *fakeStripe) setFault(h func(n int, w http.ResponseWriter, r *http.Request, form url.Values) bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fault = h
-}
-
-// setAfterExecute replaces the after-execute hook.
-func (f *fakeStripe) setAfterExecute(h func(n int, w http.ResponseWriter) bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.afterExecute = h
-}
-
-func (f *fakeStripe) intentCount() int {
+// IntentCount counts the intents created.
+func (f *Server) IntentCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.intents)
 }
 
-// completeChallenge plays the shopper passing 3-D Secure on intent id.
-func (f *fakeStripe) completeChallenge(id string) {
+// Charges counts the intents made for paymux payment paymentID (metadata
+// paymux_payment_id) that hold or took the shopper's money.
+func (f *Server) Charges(paymentID string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, pi := range f.intents {
+		if pi.Metadata["paymux_payment_id"] == paymentID && (pi.Status == "succeeded" || pi.Status == "requires_capture") {
+			n++
+		}
+	}
+	return n
+}
+
+// SetFault installs a hook that sees every request first (n counts from 1) and
+// may answer it itself by returning true. It runs without the fake's lock.
+func (f *Server) SetFault(h func(n int, w http.ResponseWriter, r *http.Request, form url.Values) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = h
+}
+
+// SetAfterExecute installs a hook that runs after a POST was executed and its
+// answer stored under the idempotency key, and may take over the connection (e.g.
+// reset it) by returning true.
+func (f *Server) SetAfterExecute(h func(n int, w http.ResponseWriter) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.after = h
+}
+
+// Inject arms a fault for the next requests that move money: creating a confirmed
+// PaymentIntent and capturing one.
+func (f *Server) Inject(ft fakepsp.Fault) { f.inject.Set(ft) }
+
+// ClearFaults disarms Inject's fault.
+func (f *Server) ClearFaults() { f.inject.Clear() }
+
+// TakeWebhooks returns the signed webhook events queued since the last call.
+func (f *Server) TakeWebhooks() []fakepsp.Webhook { return f.outbox.Take() }
+
+// CompleteChallenge plays the shopper passing 3-D Secure on intent id.
+func (f *Server) CompleteChallenge(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pi := f.intents[id]
@@ -150,15 +214,48 @@ func (f *fakeStripe) completeChallenge(id string) {
 	f.authorize(pi)
 }
 
-func (f *fakeStripe) authorize(pi *fakeIntent) {
+// authorize authorises pi, capturing it unless capture is manual, and queues the
+// events Stripe sends. Called with mu held.
+func (f *Server) authorize(pi *Intent) {
+	if pi.ChargeID == "" {
+		pi.ChargeID = f.nextID("ch")
+	}
 	if pi.CaptureMethod == "manual" {
 		pi.Status, pi.AmountCapturable = "requires_capture", pi.Amount
+		f.event("payment_intent.amount_capturable_updated", f.render(pi, nil, ""))
 		return
 	}
 	pi.Status, pi.AmountReceived = "succeeded", pi.Amount
+	f.event("payment_intent.succeeded", f.render(pi, nil, ""))
 }
 
-func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
+// event queues a webhook event of type typ about obj, signed as Stripe signs it.
+// Called with mu held.
+func (f *Server) event(typ string, obj map[string]any) {
+	body, _ := json.Marshal(map[string]any{"id": f.nextID("evt"), "object": "event", "type": typ,
+		"api_version": f.apiVersion, "created": time.Now().Unix(), "livemode": false,
+		"data": map[string]any{"object": obj}})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	m := hmac.New(sha256.New, []byte(f.WebhookSecret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Stripe-Signature", "t="+ts+",v1="+hex.EncodeToString(m.Sum(nil)))
+	f.outbox.Add(fakepsp.Webhook{Header: h, Body: body})
+}
+
+var (
+	reIntent    = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)(/capture|/cancel)?$`)
+	reChallenge = regexp.MustCompile(`^/3ds/([A-Za-z0-9_]+)$`)
+	reSearch    = regexp.MustCompile(`^metadata\['([a-z_]+)'\]:'((?:[^'\\]|\\.)*)'$`)
+)
+
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if m := reChallenge.FindStringSubmatch(r.URL.Path); m != nil {
+		f.challenge(w, r, m[1])
+		return
+	}
 	raw, _ := io.ReadAll(r.Body)
 	form, err := url.ParseQuery(string(raw))
 	if err != nil {
@@ -169,16 +266,16 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 		form = r.URL.Query()
 	}
 	f.mu.Lock()
-	f.requests = append(f.requests, fakeRequest{Method: r.Method, Path: r.URL.Path, Form: form, Header: r.Header.Clone(), At: time.Now()})
+	f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, Form: form, Header: r.Header.Clone(), At: time.Now()})
 	n := len(f.requests)
 	fault := f.fault
 	f.mu.Unlock()
 
-	if r.Header.Get("Authorization") != "Bearer "+f.key {
+	if r.Header.Get("Authorization") != "Bearer "+f.Key {
 		writeErr(w, 401, map[string]any{"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_****"})
 		return
 	}
-	if v := r.Header.Get("Stripe-Version"); v != APIVersion {
+	if v := r.Header.Get("Stripe-Version"); f.apiVersion != "" && v != f.apiVersion {
 		writeErr(w, 400, map[string]any{"type": "invalid_request_error", "message": "Invalid Stripe API version: " + v})
 		return
 	}
@@ -186,8 +283,13 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodPost {
+		if ft, ok := f.inject.Take(false); ok && fakepsp.Refuse(w, ft,
+			errBody(map[string]any{"type": "api_error", "message": "An unknown error occurred"}),
+			errBody(map[string]any{"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."})) {
+			return
+		}
 		status, body := f.route(r.Method, r.URL.Path, form)
-		writeJSON(w, status, body)
+		fakepsp.WriteJSON(w, status, body)
 		return
 	}
 	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
@@ -198,6 +300,12 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		// Real Stripe accepts this; paymux must never send it.
 		writeErr(w, 400, map[string]any{"type": "invalid_request_error", "message": "fake: POST without Idempotency-Key"})
+		return
+	}
+	ft, faulted := f.inject.Take(movesMoney(r.URL.Path, form))
+	if faulted && fakepsp.Refuse(w, ft,
+		errBody(map[string]any{"type": "api_error", "message": "An unknown error occurred"}),
+		errBody(map[string]any{"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests hit the API too quickly."})) {
 		return
 	}
 	fp := r.URL.Path + "?" + string(raw)
@@ -214,10 +322,16 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 				"message": "Keys for idempotent requests can only be used with the same parameters they were first used with."})
 			return
 		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(prev.status)
-		w.Write(prev.body)
+		write := func() {
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(prev.status)
+			w.Write(prev.body)
+		}
+		if faulted && fakepsp.Deliver(w, r, ft, write) {
+			return
+		}
+		write()
 		return
 	}
 	f.idem[key] = idemEntry{fingerprint: fp} // in progress
@@ -226,23 +340,69 @@ func (f *fakeStripe) serve(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(body)
 	f.mu.Lock()
 	f.idem[key] = idemEntry{fingerprint: fp, status: status, body: b}
-	after := f.afterExecute
+	after := f.after
 	f.mu.Unlock()
 	if after != nil && after(n, w) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Request-Id", "req_fake"+strconv.Itoa(n))
-	w.WriteHeader(status)
-	w.Write(b)
+	write := func() {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Request-Id", "req_fake"+strconv.Itoa(n))
+		w.WriteHeader(status)
+		w.Write(b)
+	}
+	if faulted && fakepsp.Deliver(w, r, ft, write) {
+		return
+	}
+	write()
 }
 
-var (
-	reIntent = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)(/capture|/cancel)?$`)
-	reSearch = regexp.MustCompile(`^metadata\['([a-z_]+)'\]:'((?:[^'\\]|\\.)*)'$`)
-)
+// movesMoney reports whether a POST charges or captures: a PaymentIntent created
+// with confirm=true, or a capture.
+func movesMoney(path string, form url.Values) bool {
+	return (path == "/v1/payment_intents" && form.Get("confirm") == "true") || strings.HasSuffix(path, "/capture")
+}
 
-func (f *fakeStripe) route(method, path string, form url.Values) (int, any) {
+// challenge is Stripe's 3-D Secure test page: GET shows it, POST with
+// action=complete or fail answers the challenge and sends the shopper to the
+// intent's return_url, as Stripe does, with payment_intent,
+// payment_intent_client_secret and redirect_status.
+func (f *Server) challenge(w http.ResponseWriter, r *http.Request, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pi, ok := f.intents[id]
+	if !ok {
+		http.Error(w, "no such payment intent", http.StatusNotFound)
+		return
+	}
+	if r.Method == http.MethodGet {
+		fakepsp.ServePage(w, fakepsp.Page{Title: "3D Secure 2 Test Page",
+			Text:     fmt.Sprintf("%d %s to pay", pi.Amount, strings.ToUpper(pi.Currency)),
+			Complete: "Complete authentication", Fail: "Fail authentication", Done: pi.Status != "requires_action"})
+		return
+	}
+	if pi.Status == "requires_action" {
+		switch r.PostFormValue("action") {
+		case "complete":
+			pi.NextAction = nil
+			f.authorize(pi)
+		case "fail":
+			pi.NextAction = nil
+			pi.Status = "requires_payment_method"
+			pi.LastError = map[string]any{"type": "card_error", "code": "payment_intent_authentication_failure",
+				"message": "We are unable to authenticate your payment method. Please choose a different payment method and try again."}
+			f.event("payment_intent.payment_failed", f.render(pi, nil, ""))
+		default:
+			http.Error(w, "action must be complete or fail", http.StatusBadRequest)
+			return
+		}
+	}
+	redirect := map[bool]string{true: "succeeded", false: "failed"}[pi.Status == "succeeded" || pi.Status == "requires_capture"]
+	http.Redirect(w, r, fakepsp.WithQuery(pi.ReturnURL, url.Values{"payment_intent": {pi.ID},
+		"payment_intent_client_secret": {pi.ID + "_secret_fake"}, "redirect_status": {redirect}}), http.StatusFound)
+}
+
+func (f *Server) route(method, path string, form url.Values) (int, any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
@@ -280,19 +440,19 @@ func (f *fakeStripe) route(method, path string, form url.Values) (int, any) {
 	return 404, errBody(map[string]any{"type": "invalid_request_error", "message": "Unrecognized request URL"})
 }
 
-func (f *fakeStripe) create(form url.Values) (int, any) {
+func (f *Server) create(form url.Values) (int, any) {
 	amount, err := strconv.ParseInt(form.Get("amount"), 10, 64)
 	if err != nil || amount < 1 {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "parameter_invalid_integer", "param": "amount", "message": "Invalid integer"})
 	}
-	card, ok := fakeCards[form.Get("payment_method")]
+	c, ok := cards[form.Get("payment_method")]
 	if !ok {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "resource_missing", "param": "payment_method",
 			"message": "No such PaymentMethod: '" + form.Get("payment_method") + "'"})
 	}
-	pi := &fakeIntent{ID: f.nextID("pi"), Amount: amount, Currency: form.Get("currency"), CaptureMethod: form.Get("capture_method"),
+	pi := &Intent{ID: f.nextID("pi"), Amount: amount, Currency: form.Get("currency"), CaptureMethod: form.Get("capture_method"),
 		PaymentMethod: form.Get("payment_method"), ReturnURL: form.Get("return_url"), Metadata: map[string]string{},
-		Brand: card.brand, Last4: card.last4, Created: time.Now().UnixNano()}
+		Brand: c.brand, Last4: c.last4, Created: time.Now().UnixNano()}
 	for k, v := range form {
 		if strings.HasPrefix(k, "metadata[") {
 			pi.Metadata[strings.TrimSuffix(strings.TrimPrefix(k, "metadata["), "]")] = v[0]
@@ -304,18 +464,19 @@ func (f *fakeStripe) create(form url.Values) (int, any) {
 		return 200, f.render(pi, form["expand[]"], "")
 	}
 	switch {
-	case card.decline != "":
+	case c.decline != "":
 		pi.ChargeID = f.nextID("ch")
 		pi.Status = "requires_payment_method"
-		pi.LastError = map[string]any{"type": "card_error", "code": card.decline, "decline_code": card.declineCode,
-			"message": card.message, "charge": pi.ChargeID, "payment_method": f.pmObject(pi)}
+		pi.LastError = map[string]any{"type": "card_error", "code": c.decline, "decline_code": c.declineCode,
+			"message": c.message, "charge": pi.ChargeID, "payment_method": f.pmObject(pi)}
 		e := map[string]any{}
 		for k, v := range pi.LastError {
 			e[k] = v
 		}
 		e["payment_intent"] = f.render(pi, nil, "")
+		f.event("payment_intent.payment_failed", f.render(pi, nil, ""))
 		return 402, errBody(e)
-	case card.threeDS:
+	case c.threeDS:
 		pi.Status = "requires_action"
 		if pi.ReturnURL != "" {
 			pi.NextAction = map[string]any{"type": "redirect_to_url", "redirect_to_url": map[string]any{
@@ -323,14 +484,14 @@ func (f *fakeStripe) create(form url.Values) (int, any) {
 		} else {
 			pi.NextAction = map[string]any{"type": "use_stripe_sdk", "use_stripe_sdk": map[string]any{"type": "stripe_3ds2_fingerprint"}}
 		}
+		f.event("payment_intent.requires_action", f.render(pi, nil, ""))
 	default:
-		pi.ChargeID = f.nextID("ch")
 		f.authorize(pi)
 	}
 	return 200, f.render(pi, form["expand[]"], "")
 }
 
-func (f *fakeStripe) capture(pi *fakeIntent, form url.Values) (int, any) {
+func (f *Server) capture(pi *Intent, form url.Values) (int, any) {
 	if pi.Status != "requires_capture" {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
 			"message":        "This PaymentIntent could not be captured because it has a status of " + pi.Status + ".",
@@ -346,13 +507,15 @@ func (f *fakeStripe) capture(pi *fakeIntent, form url.Values) (int, any) {
 		amount = a
 	}
 	pi.Status, pi.AmountReceived, pi.AmountCapturable = "succeeded", amount, 0
+	f.event("payment_intent.succeeded", f.render(pi, nil, ""))
 	return 200, f.render(pi, form["expand[]"], "")
 }
 
-func (f *fakeStripe) cancel(pi *fakeIntent, form url.Values) (int, any) {
+func (f *Server) cancel(pi *Intent, form url.Values) (int, any) {
 	switch pi.Status {
 	case "requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing":
 		pi.Status, pi.AmountCapturable, pi.NextAction = "canceled", 0, nil
+		f.event("payment_intent.canceled", f.render(pi, nil, ""))
 		return 200, f.render(pi, form["expand[]"], "")
 	}
 	return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
@@ -360,7 +523,7 @@ func (f *fakeStripe) cancel(pi *fakeIntent, form url.Values) (int, any) {
 		"payment_intent": f.render(pi, nil, "")})
 }
 
-func (f *fakeStripe) refund(form url.Values) (int, any) {
+func (f *Server) refund(form url.Values) (int, any) {
 	pi, ok := f.intents[form.Get("payment_intent")]
 	if !ok {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "resource_missing", "param": "payment_intent",
@@ -379,7 +542,7 @@ func (f *fakeStripe) refund(form url.Values) (int, any) {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "amount_too_large", "param": "amount",
 			"message": fmt.Sprintf("Refund amount (%d) is greater than unrefunded amount on charge (%d)", amount, left)})
 	}
-	if reason := form.Get("reason"); reason != "" && !stripeRefundReasons[reason] {
+	if reason := form.Get("reason"); reason != "" && !refundReasons[reason] {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "code": "parameter_invalid_enum", "param": "reason", "message": "Invalid reason"})
 	}
 	re := &fakeRefund{ID: f.nextID("re"), Intent: pi.ID, Status: "succeeded", Reason: form.Get("reason"), Amount: amount, Metadata: map[string]string{}}
@@ -390,37 +553,43 @@ func (f *fakeStripe) refund(form url.Values) (int, any) {
 	}
 	pi.AmountRefunded += amount
 	f.refunds[re.ID] = re
-	return 200, map[string]any{"id": re.ID, "object": "refund", "amount": re.Amount, "currency": pi.Currency, "status": re.Status,
+	obj := map[string]any{"id": re.ID, "object": "refund", "amount": re.Amount, "currency": pi.Currency, "status": re.Status,
 		"payment_intent": pi.ID, "charge": pi.ChargeID, "reason": nullable(re.Reason), "metadata": re.Metadata, "failure_reason": nil}
+	// Since API version 2022-11-15 charge.refunded no longer lists the refunds;
+	// refund.created carries the refund.
+	f.event("charge.refunded", map[string]any{"id": pi.ChargeID, "object": "charge", "payment_intent": pi.ID,
+		"amount_refunded": pi.AmountRefunded, "refunded": pi.AmountRefunded == pi.AmountReceived, "metadata": pi.Metadata})
+	f.event("refund.created", obj)
+	return 200, obj
 }
 
-func (f *fakeStripe) search(form url.Values) (int, any) {
+func (f *Server) search(form url.Values) (int, any) {
 	m := reSearch.FindStringSubmatch(form.Get("query"))
 	if m == nil {
 		return 400, errBody(map[string]any{"type": "invalid_request_error", "message": "fake: unsupported search query " + form.Get("query")})
 	}
 	want := strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[2])
 	data := []any{}
-	var found []*fakeIntent
+	var found []*Intent
 	for _, pi := range f.intents {
 		if pi.Metadata[m[1]] == want {
 			found = append(found, pi)
 		}
 	}
-	slices.SortFunc(found, func(a, b *fakeIntent) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(found, func(a, b *Intent) int { return strings.Compare(a.ID, b.ID) })
 	for _, pi := range found {
 		data = append(data, f.render(pi, form["expand[]"], "data."))
 	}
 	return 200, map[string]any{"object": "search_result", "data": data, "has_more": false, "url": "/v1/payment_intents/search"}
 }
 
-func (f *fakeStripe) pmObject(pi *fakeIntent) map[string]any {
+func (f *Server) pmObject(pi *Intent) map[string]any {
 	return map[string]any{"id": "pm_fake_" + pi.Last4, "object": "payment_method", "type": "card",
 		"card": map[string]any{"brand": pi.Brand, "last4": pi.Last4, "wallet": nil}}
 }
 
 // render is the intent as Stripe shows it, expanding what the request asked for.
-func (f *fakeStripe) render(pi *fakeIntent, expand []string, prefix string) map[string]any {
+func (f *Server) render(pi *Intent, expand []string, prefix string) map[string]any {
 	var latest any
 	if pi.ChargeID != "" {
 		latest = pi.ChargeID
@@ -456,29 +625,6 @@ func nullable(s string) any {
 
 func errBody(e map[string]any) map[string]any { return map[string]any{"error": e} }
 
-func writeErr(w http.ResponseWriter, status int, e map[string]any) { writeJSON(w, status, errBody(e)) }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// resetConn takes over the connection and closes it without an answer, as a
-// network failure after the request arrived would.
-func resetConn(t *testing.T, w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		t.Error("fake: response writer cannot be hijacked")
-		return
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		t.Errorf("fake: hijack: %v", err)
-		return
-	}
-	if tc, ok := conn.(interface{ SetLinger(int) error }); ok {
-		tc.SetLinger(0) // RST rather than FIN
-	}
-	conn.Close()
+func writeErr(w http.ResponseWriter, status int, e map[string]any) {
+	fakepsp.WriteJSON(w, status, errBody(e))
 }
