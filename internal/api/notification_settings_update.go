@@ -27,6 +27,7 @@ type notificationKindsRequest struct {
 	PaymentLink      *bool `json:"payment_link"`
 	PaymentReminder  *bool `json:"payment_reminder"`
 	EndpointDisabled *bool `json:"endpoint_disabled"`
+	InvoiceIssued    *bool `json:"invoice_issued"`
 }
 
 // notificationBrandRequest changes how emails look.
@@ -44,6 +45,7 @@ func (req *updateNotificationSettingsRequest) params() engine.UpdateNotification
 			notify.PaymentSucceeded: k.PaymentSucceeded, notify.PaymentFailed: k.PaymentFailed,
 			notify.RefundSucceeded: k.RefundSucceeded, notify.PaymentLink: k.PaymentLink,
 			notify.PaymentReminder: k.PaymentReminder, notify.EndpointDisabled: k.EndpointDisabled,
+			notify.InvoiceIssued: k.InvoiceIssued,
 		} {
 			if on != nil {
 				p.Kinds[kind] = *on

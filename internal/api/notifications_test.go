@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -741,6 +742,66 @@ func TestFailedPaymentEmailLinkOpensTheCheckout(t *testing.T) {
 		}
 		if !slices.Contains([]string{env.URL + "/pay/" + id}, link) {
 			t.Fatalf("link %q is not the payment's checkout", link)
+		}
+	})
+}
+
+// A shopper with an email address gets each invoice and credit note by email, in
+// the document's language, with the stored PDF attached.
+func TestInvoicesEmailedToTheShopper(t *testing.T) {
+	t.Parallel()
+	forEngineWithMail(t, nil, func(t *testing.T, env *apptest.Env, mp *mailtest.Server) {
+		key := env.Keys.TestSecretKey
+		setInvoiceSettings(t, env, key, invoiceSettings)
+		pay := paidPayment(t, env, `{"amount":2440,"currency":"EUR","order_id":"A-9","customer":{"name":"Ada","email":"ada.inv@example.com","locale":"it"}}`)
+		inv := waitDocuments(t, env, key, "payment_id="+pay, 1)[0]
+		number := str(inv, "number")
+		env.Secret("POST", "/v1/refunds", `{"payment_id":"`+pay+`","amount":440}`).MustStatus(t, http.StatusCreated)
+		cn := waitDocuments(t, env, key, "type=credit_note&payment_id="+pay, 1)[0]
+
+		// The confirmation and the two documents; the refund notice too.
+		msgs := mp.WaitTo("ada.inv@example.com", 4, 30*time.Second)
+		var docs []*mailtest.Message
+		for _, m := range msgs {
+			if len(m.Attachments) > 0 {
+				docs = append(docs, m)
+			}
+		}
+		if len(docs) != 2 {
+			t.Fatalf("%d emails with attachments, want the invoice and the credit note: %v", len(docs), msgs)
+		}
+		for i, want := range []struct{ subject, number, id string }{
+			{"Fattura " + number, number, str(inv, "id")},
+			{"Nota di credito " + str(cn, "number"), str(cn, "number"), str(cn, "id")},
+		} {
+			m := docs[i]
+			if !strings.HasPrefix(m.Subject, want.subject) {
+				t.Errorf("subject %q, want %q…", m.Subject, want.subject)
+			}
+			wantParts(t, m, want.number, "A-9")
+			a := m.Attachments[0]
+			if len(m.Attachments) != 1 || a.FileName != want.number+".pdf" || a.ContentType != "application/pdf" {
+				t.Fatalf("attachments %+v", m.Attachments)
+			}
+			got := mp.Part(m.ID, a.PartID)
+			stored := downloadPDF(t, env, key, want.id)
+			if !bytes.Equal(got, stored) {
+				t.Errorf("the attached PDF (%d bytes) is not the stored one (%d bytes)", len(got), len(stored))
+			}
+		}
+		n := waitNotification(t, env, pay, "invoice_issued", "sent")
+		if str(n, "locale") != "it" {
+			t.Errorf("notification %v", n)
+		}
+		// Switched off, no more invoice emails.
+		env.Secret("POST", "/v1/notification_settings", `{"kinds":{"invoice_issued":false}}`).MustStatus(t, http.StatusOK)
+		other := paidPayment(t, env, `{"amount":1000,"currency":"EUR","customer":{"email":"bob.inv@example.com"}}`)
+		waitDocuments(t, env, key, "payment_id="+other, 1)
+		waitNotification(t, env, other, "payment_succeeded", "sent")
+		for _, n := range notificationsOf(t, env, other) {
+			if str(n, "kind") == "invoice_issued" {
+				t.Errorf("an invoice email although switched off: %v", n)
+			}
 		}
 	})
 }

@@ -240,6 +240,9 @@ func (e *Engine) insertDocument(ctx context.Context, tx store.Tx, actor payment.
 	if err != nil {
 		return err
 	}
+	if err := e.notifyInvoice(ctx, tx, actor, doc); err != nil {
+		return err
+	}
 	b, err := json.Marshal(documentRef{doc.MerchantID, doc.Livemode, doc.ID})
 	if err != nil {
 		return err

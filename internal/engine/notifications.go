@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paymux/paymux/internal/invoice"
 	"github.com/paymux/paymux/internal/notify"
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/store"
@@ -232,6 +233,30 @@ func (e *Engine) notifyRefund(ctx context.Context, tx store.Tx, actor payment.Ac
 	d.RefundAmount = notify.FormatAmount(r.Amount, r.Currency, locale)
 	_, err = e.queueMail(ctx, tx, s, ns, outgoing{kind: notify.RefundSucceeded, to: p.Customer.Email, locale: locale,
 		paymentID: p.ID, relatedID: r.ID, data: d, actor: actor})
+	return err
+}
+
+// notifyInvoice queues the email that sends the shopper a newly issued invoice or
+// credit note (its PDF is attached when the email is sent), in the issuing tx.
+func (e *Engine) notifyInvoice(ctx context.Context, tx store.Tx, actor payment.Actor, doc *invoice.Invoice) error {
+	s := store.Scope{MerchantID: doc.MerchantID, Livemode: doc.Livemode}
+	p, err := tx.GetPayment(ctx, s, doc.PaymentID)
+	if err != nil || p.Customer.Email == "" {
+		return err
+	}
+	ns, err := mailSettings(ctx, tx, s)
+	if err != nil || !kindOn(ns, notify.InvoiceIssued) {
+		return err
+	}
+	// The document speaks the language it was issued in; the email follows it.
+	locale := doc.Locale
+	if !payment.ValidLocale(locale) {
+		locale = shopperLocale(p, ns)
+	}
+	d := paymentData(p, locale)
+	d.DocumentNumber, d.CreditNote = doc.Number, doc.Type == invoice.TypeCreditNote
+	_, err = e.queueMail(ctx, tx, s, ns, outgoing{kind: notify.InvoiceIssued, to: p.Customer.Email, locale: locale,
+		paymentID: p.ID, relatedID: doc.ID, data: d, actor: actor})
 	return err
 }
 

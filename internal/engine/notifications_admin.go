@@ -56,6 +56,7 @@ type NotificationKinds struct {
 	PaymentLink      bool `json:"payment_link"`
 	PaymentReminder  bool `json:"payment_reminder"`
 	EndpointDisabled bool `json:"endpoint_disabled"`
+	InvoiceIssued    bool `json:"invoice_issued"`
 }
 
 // NotificationBrand is how the emails look. An empty name means the merchant's.
@@ -151,7 +152,8 @@ func settingsView(ns *store.NotificationSettings) *NotificationSettings {
 		Kinds: NotificationKinds{
 			PaymentSucceeded: kindOn(ns, notify.PaymentSucceeded), PaymentFailed: kindOn(ns, notify.PaymentFailed),
 			RefundSucceeded: kindOn(ns, notify.RefundSucceeded), PaymentLink: kindOn(ns, notify.PaymentLink),
-			PaymentReminder: kindOn(ns, notify.PaymentReminder), EndpointDisabled: kindOn(ns, notify.EndpointDisabled)},
+			PaymentReminder: kindOn(ns, notify.PaymentReminder), EndpointDisabled: kindOn(ns, notify.EndpointDisabled),
+			InvoiceIssued: kindOn(ns, notify.InvoiceIssued)},
 		ReminderDelay: int64(ns.ReminderDelay / time.Second), DefaultLocale: ns.DefaultLocale,
 		Brand:   NotificationBrand{Name: ns.BrandName, Color: color, LogoURL: ns.LogoURL},
 		ReplyTo: ns.ReplyTo, OperatorEmail: ns.OperatorEmail, UpdatedAt: timePtr(ns.UpdatedAt)}

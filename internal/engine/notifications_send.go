@@ -56,7 +56,7 @@ func (e *Engine) WorkNotification(ctx context.Context, j store.Job) error {
 			return e.settleNotification(ctx, s, n.ID, attempt{skip: why})
 		}
 	}
-	msg, err := e.message(n)
+	msg, err := e.message(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ type attempt struct {
 }
 
 // message renders n as the email to send.
-func (e *Engine) message(n *store.Notification) (*notify.Message, error) {
+func (e *Engine) message(ctx context.Context, n *store.Notification) (*notify.Message, error) {
 	var sm storedMail
 	if err := json.Unmarshal(n.Data, &sm); err != nil {
 		return nil, fmt.Errorf("notification %s data: %w", n.ID, err)
@@ -92,8 +92,17 @@ func (e *Engine) message(n *store.Notification) (*notify.Message, error) {
 		// RFC 3834: written by a machine, so auto-responders do not answer it.
 		headers["Auto-Submitted"] = "auto-generated"
 	}
-	return &notify.Message{From: e.cfg.Mail.From, FromName: sm.Data.Brand.Name, To: n.Recipient, ReplyTo: sm.ReplyTo,
-		Subject: n.Subject, Text: email.Text, HTML: email.HTML, Headers: headers}, nil
+	msg := &notify.Message{From: e.cfg.Mail.From, FromName: sm.Data.Brand.Name, To: n.Recipient, ReplyTo: sm.ReplyTo,
+		Subject: n.Subject, Text: email.Text, HTML: email.HTML, Headers: headers}
+	if n.Kind == string(notify.InvoiceIssued) {
+		// The PDF stored when the document was issued, rendered now if that was missed.
+		doc, pdf, err := e.InvoiceDocument(ctx, store.Scope{MerchantID: n.MerchantID, Livemode: n.Livemode}, n.RelatedID)
+		if err != nil {
+			return nil, fmt.Errorf("notification %s: invoice %s: %w", n.ID, n.RelatedID, err)
+		}
+		msg.Attachments = []notify.Attachment{{Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}}
+	}
+	return msg, nil
 }
 
 // settleNotification records what became of a queued notification. Each attempt

@@ -21,19 +21,21 @@ const (
 	// EndpointDisabled tells the merchant's operator that paymux disabled one of
 	// their webhook endpoints after repeated failures.
 	EndpointDisabled Kind = "endpoint_disabled"
+	// InvoiceIssued sends the shopper an invoice or credit note, its PDF attached.
+	InvoiceIssued Kind = "invoice_issued"
 	// Free is an operator's own message about a payment.
 	Free Kind = "free"
 )
 
 // Kinds lists every kind, in the order the API and the documentation show them.
 func Kinds() []Kind {
-	return []Kind{PaymentSucceeded, PaymentFailed, RefundSucceeded, PaymentLink, PaymentReminder, EndpointDisabled, Free}
+	return []Kind{PaymentSucceeded, PaymentFailed, RefundSucceeded, PaymentLink, PaymentReminder, EndpointDisabled, InvoiceIssued, Free}
 }
 
 // Switchable lists the kinds a merchant can switch on or off; free messages are
 // always sent, since an operator asks for each one.
 func Switchable() []Kind {
-	return []Kind{PaymentSucceeded, PaymentFailed, RefundSucceeded, PaymentLink, PaymentReminder, EndpointDisabled}
+	return []Kind{PaymentSucceeded, PaymentFailed, RefundSucceeded, PaymentLink, PaymentReminder, EndpointDisabled, InvoiceIssued}
 }
 
 // Valid says whether k is a kind of email.

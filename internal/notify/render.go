@@ -54,6 +54,10 @@ type Data struct {
 	EndpointURL string `json:"endpoint_url,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Livemode    bool   `json:"livemode,omitempty"`
+	// DocumentNumber is an invoice's or credit note's number, and CreditNote says
+	// which it is (invoice_issued).
+	DocumentNumber string `json:"document_number,omitempty"`
+	CreditNote     bool   `json:"credit_note,omitempty"`
 	// ReplyTo says whether replies reach the merchant (a Reply-To is set).
 	ReplyTo bool `json:"reply_to,omitempty"`
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -155,6 +156,15 @@ type Message struct {
 	HTML    string
 	// Headers are added as they are, e.g. X-Paymux-Notification.
 	Headers map[string]string
+	// Attachments are attached as they are (an invoice's PDF).
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to an email.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Sender sends emails. *SMTP is the real one.
@@ -270,6 +280,11 @@ func buildMsg(m *Message) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, &SendError{Err: fmt.Errorf("attach %s: %w", a.Name, err), Permanent: true}
+		}
 	}
 	return msg, nil
 }

@@ -234,6 +234,31 @@ type Message struct {
 	Text    string
 	HTML    string
 	Headers map[string][]string
+	// Attachments are the message's attached files (Part reads one).
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	PartID      string
+	FileName    string
+	ContentType string
+	Size        int
+}
+
+// Part reads the bytes of one attachment of a message.
+func (s *Server) Part(messageID, partID string) []byte {
+	s.t.Helper()
+	resp, err := s.client.Get(s.api + "/api/v1/message/" + url.PathEscape(messageID) + "/part/" + url.PathEscape(partID))
+	if err != nil {
+		s.t.Fatalf("mailtest: read part %s of %s: %v", partID, messageID, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("mailtest: read part %s of %s: %d %v", partID, messageID, resp.StatusCode, err)
+	}
+	return b
 }
 
 // Header returns the first value of a header.
