@@ -651,7 +651,7 @@ func TestNotificationSettings(t *testing.T) {
 	forEngine(t, func(t *testing.T, env *apptest.Env) {
 		def := env.Secret("GET", "/v1/notification_settings", nil).MustStatus(t, http.StatusOK).JSON(t)
 		want := map[string]any{"payment_succeeded": true, "payment_failed": true, "refund_succeeded": true,
-			"payment_link": true, "payment_reminder": false, "endpoint_disabled": true}
+			"payment_link": true, "payment_reminder": false, "endpoint_disabled": true, "invoice_issued": true}
 		for k, v := range want {
 			if def["kinds"].(map[string]any)[k] != v {
 				t.Errorf("default %s = %v, want %v", k, def["kinds"].(map[string]any)[k], v)
@@ -802,6 +802,37 @@ func TestInvoicesEmailedToTheShopper(t *testing.T) {
 			if str(n, "kind") == "invoice_issued" {
 				t.Errorf("an invoice email although switched off: %v", n)
 			}
+		}
+	})
+}
+
+// Partial updates of the email settings made at the same moment all apply: each
+// locks the settings, so none writes over another's change.
+func TestNotificationSettingsConcurrentPartialUpdates(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, env *apptest.Env) {
+		bodies := []string{`{"kinds":{"payment_reminder":true}}`, `{"reminder_delay":5400}`, `{"default_locale":"pl"}`,
+			`{"brand":{"name":"Bottega"}}`, `{"reply_to":"help@example.com"}`, `{"operator_email":"ops@example.com"}`,
+			`{"kinds":{"refund_succeeded":false}}`, `{"brand":{"color":"#112233"}}`}
+		done := make(chan struct{})
+		for _, b := range bodies {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				r := env.Secret("POST", "/v1/notification_settings", b)
+				if r.Status != http.StatusOK {
+					t.Errorf("%s: %d %s", b, r.Status, r.Body)
+				}
+			}()
+		}
+		for range bodies {
+			<-done
+		}
+		s := env.Secret("GET", "/v1/notification_settings", nil).MustStatus(t, http.StatusOK).JSON(t)
+		k, b := s["kinds"].(map[string]any), s["brand"].(map[string]any)
+		if k["payment_reminder"] != true || k["refund_succeeded"] != false || num(s, "reminder_delay") != 5400 ||
+			str(s, "default_locale") != "pl" || str(b, "name") != "Bottega" || str(b, "color") != "#112233" ||
+			str(s, "reply_to") != "help@example.com" || str(s, "operator_email") != "ops@example.com" {
+			t.Errorf("after 8 concurrent partial updates: %v", s)
 		}
 	})
 }

@@ -217,7 +217,16 @@ func (e *Engine) UpdateNotificationSettings(ctx context.Context, s store.Scope, 
 	}
 	var out *NotificationSettings
 	err := e.write(ctx, func(ctx context.Context, tx store.Tx) (any, error) {
-		ns, err := mailSettings(ctx, tx, s)
+		def, err := mailSettings(ctx, tx, s)
+		if err != nil {
+			return nil, err
+		}
+		// Lock the row (stored with the defaults if there is none yet), so that a
+		// concurrent partial update applies after this one rather than over it.
+		if def.CreatedAt.IsZero() {
+			def.CreatedAt = e.now()
+		}
+		ns, err := tx.LockNotificationSettings(ctx, def)
 		if err != nil {
 			return nil, err
 		}

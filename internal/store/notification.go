@@ -98,4 +98,8 @@ type NotificationWriter interface {
 	UpdateNotification(ctx context.Context, n *Notification) error
 	// PutNotificationSettings stores the scope's settings, replacing any.
 	PutNotificationSettings(ctx context.Context, ns *NotificationSettings) error
+	// LockNotificationSettings returns the scope's settings with their row locked
+	// until the transaction ends, first storing def when there are none, so that
+	// concurrent partial updates apply one after the other.
+	LockNotificationSettings(ctx context.Context, def *NotificationSettings) (*NotificationSettings, error)
 }

@@ -97,13 +97,32 @@ const notificationSettingsCols = `merchant_id, livemode, kinds, reminder_delay_m
  logo_url, reply_to, operator_email, created_at, updated_at`
 
 func (x *queries) GetNotificationSettings(ctx context.Context, s store.Scope) (*store.NotificationSettings, error) {
+	return x.notificationSettings(ctx, s, "")
+}
+
+func (x *queries) LockNotificationSettings(ctx context.Context, def *store.NotificationSettings) (*store.NotificationSettings, error) {
+	kinds := def.Kinds
+	if kinds == nil {
+		kinds = map[string]bool{}
+	}
+	_, err := x.exec(ctx, `INSERT INTO notification_settings (`+notificationSettingsCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+ ON CONFLICT (merchant_id, livemode) DO NOTHING`,
+		def.MerchantID, def.Livemode, mustJSON(kinds), def.ReminderDelay.Milliseconds(), def.DefaultLocale, def.BrandName,
+		def.BrandColor, def.LogoURL, def.ReplyTo, def.OperatorEmail, micros(def.CreatedAt), micros(def.UpdatedAt))
+	if err != nil {
+		return nil, err
+	}
+	return x.notificationSettings(ctx, store.Scope{MerchantID: def.MerchantID, Livemode: def.Livemode}, x.s.d.ForUpdate())
+}
+
+func (x *queries) notificationSettings(ctx context.Context, s store.Scope, lock string) (*store.NotificationSettings, error) {
 	var (
 		ns               store.NotificationSettings
 		kinds            string
 		delay            int64
 		created, updated int64
 	)
-	err := x.row(ctx, `SELECT `+notificationSettingsCols+` FROM notification_settings WHERE merchant_id = ? AND livemode = ?`,
+	err := x.row(ctx, `SELECT `+notificationSettingsCols+` FROM notification_settings WHERE merchant_id = ? AND livemode = ?`+lock,
 		s.MerchantID, s.Livemode).Scan(&ns.MerchantID, &ns.Livemode, &kinds, &delay, &ns.DefaultLocale, &ns.BrandName,
 		&ns.BrandColor, &ns.LogoURL, &ns.ReplyTo, &ns.OperatorEmail, &created, &updated)
 	if err != nil {

@@ -153,6 +153,30 @@ func testNotifications(t *testing.T, open Opener) {
 		checkSame(t, "after a second put", got, &again)
 	})
 
+	parallel(t, open, "LockStoresDefaultsOnce", func(t *testing.T, b *bundle) {
+		def := &store.NotificationSettings{MerchantID: b.scope.MerchantID, Livemode: b.scope.Livemode,
+			Kinds: map[string]bool{}, ReminderDelay: time.Hour, DefaultLocale: "en", CreatedAt: t0, UpdatedAt: t0}
+		var got *store.NotificationSettings
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			got, err = tx.LockNotificationSettings(ctx, def)
+			return err
+		})
+		checkSame(t, "LockNotificationSettings with none stored", got, def)
+		stored, err := b.st.GetNotificationSettings(t.Context(), b.scope)
+		wantNoErr(t, "GetNotificationSettings after the lock", err)
+		checkSame(t, "stored defaults", stored, def)
+		// With settings stored, the lock returns them and the defaults change nothing.
+		other := *def
+		other.DefaultLocale, other.BrandName = "pl", "ignored"
+		write(t, b.st, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			got, err = tx.LockNotificationSettings(ctx, &other)
+			return err
+		})
+		checkSame(t, "LockNotificationSettings with settings stored", got, def)
+	})
+
 	parallel(t, open, "WrittenWithItsJobOrNotAtAll", func(t *testing.T, b *bundle) {
 		ctx := t.Context()
 		n := newNotification(b.scope, "pay_a", t0)
