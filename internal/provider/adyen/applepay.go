@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/paymux/paymux/internal/payment"
 	"github.com/paymux/paymux/internal/provider"
@@ -16,21 +15,7 @@ import (
 // domain the checkout runs on (registered with Apple through Adyen) and the
 // connection's apple_pay_merchant_id, and returns the Apple Pay merchant session
 // object to hand to ApplePaySession.completeMerchantValidation in the browser
-// (Adyen sends it base64-encoded; it is decoded here). conn must be a connection
-// that Registration's New would accept; the call uses default Options.
-func ApplePaySession(ctx context.Context, conn provider.Connection, displayName, domainName string) (json.RawMessage, error) {
-	c, err := newConnector(conn, defaultOptions())
-	if err != nil {
-		return nil, err
-	}
-	return c.ApplePaySession(ctx, displayName, domainName)
-}
-
-// defaultOptions are the options of connectors built outside a Registration, made
-// once so that their HTTP client and its connections are shared.
-var defaultOptions = sync.OnceValue(func() Options { return Options{}.withDefaults() })
-
-// ApplePaySession is ApplePaySession for this connector's connection and options.
+// (Adyen sends it base64-encoded; it is decoded here).
 func (c *connector) ApplePaySession(ctx context.Context, displayName, domainName string) (json.RawMessage, error) {
 	displayName = strings.TrimSpace(displayName)
 	domainName = strings.ToLower(strings.TrimSpace(domainName))
@@ -41,7 +26,7 @@ func (c *connector) ApplePaySession(ctx context.Context, displayName, domainName
 	if displayName == "" || len([]rune(displayName)) > 64 {
 		return nil, payment.Invalid("display_name", payment.CodeParameterInvalid, "the Apple Pay display name must be 1-64 characters")
 	}
-	if !validDomain(domainName) {
+	if !provider.ValidDomain(domainName) {
 		return nil, payment.Invalid("domain_name", payment.CodeParameterInvalid,
 			"the Apple Pay domain must be a bare host name such as shop.example.com (no scheme, port or path), got %q", clip(domainName))
 	}
@@ -63,16 +48,4 @@ func (c *connector) ApplePaySession(ctx context.Context, displayName, domainName
 			Message: "Adyen's Apple Pay session is not a base64-encoded JSON object"}
 	}
 	return json.RawMessage(raw), nil
-}
-
-func validDomain(d string) bool {
-	if d == "" || len(d) > 253 || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") || !strings.Contains(d, ".") {
-		return false
-	}
-	for _, r := range d {
-		if !(r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') {
-			return false
-		}
-	}
-	return true
 }

@@ -480,8 +480,8 @@ func TestFlows(t *testing.T) {
 					t.Errorf("body %s = %q, want %q", k, got, v)
 				}
 			}
-			// The package function builds its own connector from the connection.
-			s2, err := ApplePaySession(ctx, provider.Connection{ID: "conn_ap", Credentials: testCreds(f.Key), BaseURL: f.URL}, "Paymux Shop", "shop.example.test")
+			// A connector built from the connection alone (default options) does the same.
+			s2, err := applePaySession(ctx, provider.Connection{ID: "conn_ap", Credentials: testCreds(f.Key), BaseURL: f.URL}, "Paymux Shop", "shop.example.test")
 			if err != nil || !json.Valid(s2) {
 				t.Fatalf("ApplePaySession(conn) = %s, %v", s2, err)
 			}
@@ -492,7 +492,7 @@ func TestFlows(t *testing.T) {
 			}
 			creds := testCreds(f.Key)
 			delete(creds, CredApplePayMerchantID)
-			_, err = ApplePaySession(ctx, provider.Connection{Credentials: creds, BaseURL: f.URL}, "Shop", "shop.example.test")
+			_, err = applePaySession(ctx, provider.Connection{Credentials: creds, BaseURL: f.URL}, "Shop", "shop.example.test")
 			if pe := asPaymentError(t, err); pe.Param != "credentials.apple_pay_merchant_id" {
 				t.Fatalf("without merchant id: %+v", pe)
 			}
@@ -500,7 +500,7 @@ func TestFlows(t *testing.T) {
 		{"live mode refuses test cards", func(t *testing.T, f *adyenfake.Server, _ *connector) {
 			creds := testCreds(f.Key)
 			creds[CredLiveURLPrefix] = "abc-Paymux"
-			lc, err := newConnector(provider.Connection{ID: "conn_live", Livemode: true, Credentials: creds}, testOptions().withDefaults())
+			lc, err := newConnector(provider.Connection{ID: "conn_live", Livemode: true, Credentials: creds}, testOptions().WithDefaults())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -554,7 +554,7 @@ func TestVerify(t *testing.T) {
 			if tc.merchant != "" {
 				creds[CredMerchantAccount] = tc.merchant
 			}
-			c, err := newConnector(provider.Connection{ID: "conn_v", Credentials: creds, BaseURL: f.URL}, testOptions().withDefaults())
+			c, err := newConnector(provider.Connection{ID: "conn_v", Credentials: creds, BaseURL: f.URL}, testOptions().WithDefaults())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -578,4 +578,14 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// applePaySession builds a connector for conn with default options and asks it for
+// an Apple Pay session, as the engine does through provider.ApplePayMerchantValidator.
+func applePaySession(ctx context.Context, conn provider.Connection, displayName, domain string) (json.RawMessage, error) {
+	c, err := newConnector(conn, Options{}.WithDefaults())
+	if err != nil {
+		return nil, err
+	}
+	return c.ApplePaySession(ctx, displayName, domain)
 }

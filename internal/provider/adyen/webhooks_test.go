@@ -23,7 +23,7 @@ func webhookConnector(t testing.TB, hmacKey string, live bool) *connector {
 	if live {
 		creds[CredLiveURLPrefix] = "abc123-Paymux"
 	}
-	c, err := newConnector(provider.Connection{ID: "conn_wh", Livemode: live, Provider: Name, Credentials: creds}, Options{}.withDefaults())
+	c, err := newConnector(provider.Connection{ID: "conn_wh", Livemode: live, Provider: Name, Credentials: creds}, Options{}.WithDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ type client struct {
 
 func newClient(cfg config, opts Options, tc *tokenCache) *client {
 	return &client{base: cfg.baseURL, cfg: cfg, opts: opts,
-		retry:  provider.RetryPolicy{MaxRetries: opts.MaxRetries, Backoff: opts.RetryBackoff, MaxWait: opts.MaxRetryWait, Now: opts.Now},
+		retry:  opts.RetryPolicy(),
 		log:    opts.Logger.With("provider", Name, "connection", cfg.connectionID),
 		tokens: tc.entry(cfg.baseURL, cfg.clientID, cfg.clientSecret)}
 }

@@ -1,10 +1,7 @@
 package paypal
 
 import (
-	"log/slog"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/paymux/paymux/internal/provider"
 )
@@ -28,60 +25,8 @@ var Capabilities = provider.Capabilities{
 	Webhooks: true, StatusLookup: true,
 }
 
-// Options tune the connector; the zero value is ready for production.
-type Options struct {
-	// HTTPClient sends the requests. Its Timeout should be zero: each call is bounded
-	// by its context, or by Timeout when the context has no deadline. Nil means a
-	// client with its own transport.
-	HTTPClient *http.Client
-	// Logger receives one debug line per HTTP attempt (method, path, status, PayPal
-	// debug id, attempt, duration) and a warning per retry. Credentials, access
-	// tokens, request bodies and webhook signatures are never logged. Nil discards.
-	Logger *slog.Logger
-	// Now is the clock access-token lifetimes are measured with. Nil means time.Now.
-	Now func() time.Time
-	// Timeout bounds a call whose context has no deadline, and every token fetch.
-	// Zero means 30 s.
-	Timeout time.Duration
-	// MaxRetries is how many times a call is retried, with the same PayPal-Request-Id,
-	// after a network error, a 409, a 429 or a 5xx. Zero means 2; negative disables.
-	MaxRetries int
-	// RetryBackoff is the first retry's delay, doubled for each further retry (with
-	// jitter) when PayPal sends no Retry-After. Zero means 500 ms.
-	RetryBackoff time.Duration
-	// MaxRetryWait caps one wait between attempts: a Retry-After longer than this, or
-	// than what is left of the call's deadline, ends the call with a temporary error
-	// instead. Zero means 10 s.
-	MaxRetryWait time.Duration
-}
-
-func (o Options) withDefaults() Options {
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
-	}
-	switch {
-	case o.MaxRetries == 0:
-		o.MaxRetries = 2
-	case o.MaxRetries < 0:
-		o.MaxRetries = 0
-	}
-	if o.RetryBackoff <= 0 {
-		o.RetryBackoff = 500 * time.Millisecond
-	}
-	if o.MaxRetryWait <= 0 {
-		o.MaxRetryWait = 10 * time.Second
-	}
-	return o
-}
+// Options tune the connector's HTTP client; the zero value is ready for production.
+type Options = provider.ClientOptions
 
 // Registration describes PayPal to the provider registry. New validates the
 // connection's credentials and mode (see doc.go) and builds a connector; it does not
@@ -89,7 +34,7 @@ func (o Options) withDefaults() Options {
 // so the engine may build one per operation and still fetch a token only when the
 // cached one nears expiry.
 func Registration(opts Options) provider.Registration {
-	opts = opts.withDefaults()
+	opts = opts.WithDefaults()
 	tokens := newTokenCache()
 	return provider.Registration{
 		Name: Name, DisplayName: "PayPal", Capabilities: Capabilities,

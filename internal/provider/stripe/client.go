@@ -31,7 +31,7 @@ type client struct {
 
 func newClient(cfg config, opts Options) *client {
 	return &client{base: cfg.baseURL, key: cfg.secretKey, opts: opts,
-		retry: provider.RetryPolicy{MaxRetries: opts.MaxRetries, Backoff: opts.RetryBackoff, MaxWait: opts.MaxRetryWait, Now: opts.Now},
+		retry: opts.RetryPolicy(),
 		log:   opts.Logger.With("provider", Name, "connection", cfg.connectionID)}
 }
 
