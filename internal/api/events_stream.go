@@ -41,7 +41,9 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, p *engine.
 	// The server's write timeout is for ordinary requests; a stream lives on.
 	_ = rc.SetWriteDeadline(time.Time{})
 	lastWrite := time.Now()
+	started := false // headers sent: errors can no longer be answered as JSON
 	fp.Ready = func() {
+		started = true
 		h := w.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")
@@ -60,9 +62,6 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, p *engine.
 		}
 		return rc.Flush()
 	}
-	started := false
-	ready := fp.Ready
-	fp.Ready = func() { started = true; ready() }
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(s.streamsDone, cancel)()

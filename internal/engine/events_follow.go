@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/paymux/paymux/internal/payment"
@@ -45,11 +43,8 @@ type FollowParams struct {
 // oldest first, until ctx ends (then it returns nil) or fn or the store fails. An
 // unknown After is a 404-coded error naming it.
 func (e *Engine) FollowEvents(ctx context.Context, s store.Scope, p FollowParams, fn func(*payment.Event) error) error {
-	for _, typ := range p.Types {
-		if typ != webhook.AllEvents && !slices.Contains(webhook.EventTypes, typ) {
-			return payment.Invalid("types", payment.CodeParameterInvalid,
-				"unknown event type %q in types: use \"*\" or any of %s", typ, strings.Join(webhook.EventTypes, ", "))
-		}
+	if err := webhook.CheckEventTypes("types", p.Types); err != nil {
+		return err
 	}
 	types := p.Types
 	var err error

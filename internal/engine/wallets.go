@@ -52,7 +52,7 @@ func (e *Engine) ApplePaySession(ctx context.Context, s store.Scope, paymentID s
 	if err != nil {
 		return nil, err
 	}
-	if !offers(b, provider.MethodApplePay) {
+	if !slices.Contains(b.offered(), string(provider.MethodApplePay)) {
 		return nil, payment.Invalid("provider", payment.CodeParameterInvalid,
 			"your %s connection does not offer apple_pay: enable it with PATCH /v1/provider_connections/%s", p.Provider, b.conn.ID)
 	}
@@ -133,13 +133,4 @@ func (e *Engine) RegisterWalletDomain(ctx context.Context, s store.Scope, connec
 		return nil, err
 	}
 	return out, nil
-}
-
-// offers says whether a bound connection takes method: its chosen methods, or
-// (chosen before methods existed) every method its provider offers.
-func offers(b *bound, m provider.Method) bool {
-	if len(b.methods) > 0 {
-		return slices.Contains(b.methods, string(m))
-	}
-	return slices.Contains(b.reg.Capabilities.Methods, m)
 }

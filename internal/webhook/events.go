@@ -52,11 +52,8 @@ func NormalizeEvents(in []string) ([]string, error) {
 		return nil, payment.Invalid("enabled_events", payment.CodeParameterInvalid,
 			"enabled_events has %d entries: at most %d", len(in), MaxEnabledEvents)
 	}
-	for _, ev := range in {
-		if ev != AllEvents && !slices.Contains(EventTypes, ev) {
-			return nil, payment.Invalid("enabled_events", payment.CodeParameterInvalid,
-				"unknown event type %q in enabled_events: use \"*\" or any of %s", ev, strings.Join(EventTypes, ", "))
-		}
+	if err := CheckEventTypes("enabled_events", in); err != nil {
+		return nil, err
 	}
 	if slices.Contains(in, AllEvents) {
 		return []string{AllEvents}, nil
@@ -68,6 +65,18 @@ func NormalizeEvents(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckEventTypes refuses, naming param, any entry of in that is neither "*" nor an
+// event type paymux appends.
+func CheckEventTypes(param string, in []string) error {
+	for _, ev := range in {
+		if ev != AllEvents && !slices.Contains(EventTypes, ev) {
+			return payment.Invalid(param, payment.CodeParameterInvalid,
+				"unknown event type %q in %s: use \"*\" or any of %s", ev, param, strings.Join(EventTypes, ", "))
+		}
+	}
+	return nil
 }
 
 // Matches reports whether an endpoint subscribed to enabled receives events of type typ.
