@@ -19,7 +19,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -1836,16 +1835,7 @@ func TestOpenAPIServedDocument(t *testing.T) {
 // of the document is rendered, and nothing is fetched from another origin.
 func TestOpenAPIDocsPageRenders(t *testing.T) {
 	t.Parallel()
-	var exe string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			exe = p
-			break
-		}
-	}
-	if exe == "" {
-		t.Skip("no Chromium on PATH")
-	}
+	exe := chromium(t) // fails, not skips, without a browser
 	d := oaLoad(t)
 	env := apptest.Start(t, "sqlite")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
